@@ -1,0 +1,10 @@
+export {
+  type Connections,
+  type ConnectionsInput,
+  connectionsFromEnv,
+  connectionsSchema,
+  deepFreeze,
+  LOCAL_DEFAULTS,
+  usesExternalCluster,
+  validateConnections,
+} from "./connections.ts";

@@ -1,0 +1,1 @@
+export { createKafka, type KafkaClientOptions } from "./client.ts";

@@ -1,0 +1,1 @@
+export { createLogger, type Logger, type LoggerConfig, REDACT_PATHS, silentLogger } from "./logger.ts";

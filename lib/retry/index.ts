@@ -1,0 +1,1 @@
+export { type BackoffName, backoffDelay, type RetryOptions, retry, sleep } from "./retry.ts";

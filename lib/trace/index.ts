@@ -1,0 +1,9 @@
+export {
+  deriveHeaders,
+  type EventHeaders,
+  fromKafkaHeaders,
+  HEADER,
+  headerString,
+  toKafkaHeaders,
+} from "./headers.ts";
+export { childOf, formatTraceparent, newTrace, parseTraceparent, type TraceContext } from "./traceparent.ts";

@@ -1,0 +1,212 @@
+// DO NOT EDIT: generated from schemas/avro/*.avsc by `npm run codegen`.
+// Timestamps (logicalType timestamp-millis) are epoch milliseconds.
+
+/** A record a stage could not process, with everything needed to understand and replay it. Topics *.dlq.v1. */
+export interface DeadLetter {
+  stage: string;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+  originalKey: null | Buffer;
+  /** The original bytes, untouched. */
+  originalValue: null | Buffer;
+  originalHeaders: Array<Header>;
+  originalTimestamp: number;
+  /** A stable VERDICT_ERR_* code. */
+  errorCode: string;
+  /** What went wrong, for a human. */
+  reason: string;
+  attempts: number;
+  correlationId: null | string;
+  failedAt: number;
+}
+
+export type Domain = "FRAUD" | "MODERATION";
+
+export type FraudDecision = "APPROVE" | "REVIEW" | "DECLINE";
+
+/** A late outcome for a transaction: chargeback, investigator feedback, or 'known genuine'. Topic payments.fraud-label.reported.v1, key = customerId. */
+export interface FraudLabelReported {
+  eventId: string;
+  transactionId: string;
+  customerId: string;
+  terminalId: string;
+  isFraud: boolean;
+  source: LabelSource;
+  transactionOccurredAt: number;
+  /** When the label became known (event time). */
+  occurredAt: number;
+}
+
+/** The decision on a transaction. Topic verdicts.fraud.v1, key = customerId. Exactly one per input event. */
+export interface FraudVerdict {
+  /** The input event's id: the idempotency key. */
+  eventId: string;
+  transactionId: string;
+  customerId: string;
+  decision: FraudDecision;
+  /** Model score; null when a rule decided alone. */
+  score: null | number;
+  reasons: Array<string>;
+  model: ModelRef;
+  occurredAt: number;
+  decidedAt: number;
+  timings: Record<string, number>;
+}
+
+export interface Header {
+  key: string;
+  value: null | Buffer;
+}
+
+export type LabelSource = "CHARGEBACK" | "INVESTIGATOR" | "OUTCOME_KNOWN";
+
+/** Which model produced a score, and where it ran. */
+export interface ModelRef {
+  name: string;
+  version: string;
+  /** ONNX Runtime execution provider, e.g. cpu, cuda, webgpu; 'rules' when no model ran. */
+  provider: string;
+}
+
+export type ModerationDecision = "ALLOW" | "REVIEW" | "BLOCK";
+
+/** The decision on a post. Topic verdicts.moderation.v1, key = authorId. Exactly one per input event. */
+export interface ModerationVerdict {
+  eventId: string;
+  postId: string;
+  authorId: string;
+  decision: ModerationDecision;
+  score: null | number;
+  reasons: Array<string>;
+  model: ModelRef;
+  occurredAt: number;
+  decidedAt: number;
+  timings: Record<string, number>;
+}
+
+/** Moderation features for one post: dense named signals plus the normalized text the model tokenizes. Topic content.post.features.v1, key = authorId. */
+export interface PostFeatures {
+  eventId: string;
+  postId: string;
+  authorId: string;
+  occurredAt: number;
+  normalizedText: string;
+  featureSet: string;
+  features: Record<string, number>;
+  blocklistHits: Array<string>;
+}
+
+/** A validated, normalized post (NFC, trimmed). Topic content.post.ingested.v1, key = authorId. */
+export interface PostIngested {
+  eventId: string;
+  postId: string;
+  authorId: string;
+  text: string;
+  language: null | string;
+  occurredAt: number;
+  ingestedAt: number;
+}
+
+/** A user post to moderate. Topic content.post.submitted.v1, key = authorId. */
+export interface PostSubmitted {
+  eventId: string;
+  postId: string;
+  /** The partition key. */
+  authorId: string;
+  text: string;
+  /** BCP 47 tag when known. */
+  language: null | string;
+  occurredAt: number;
+}
+
+/** An uncertain case for a human. Topic review.requests.v1, key as the input. */
+export interface ReviewRequest {
+  eventId: string;
+  domain: Domain;
+  subjectId: string;
+  key: string;
+  score: null | number;
+  reasons: Array<string>;
+  model: ModelRef;
+  requestedAt: number;
+}
+
+/** A model score for one event, before policy. Topics payments.transaction.scored.v1, content.post.scored.v1 and the shadow topic; key as the input. */
+export interface Scored {
+  eventId: string;
+  domain: Domain;
+  /** transactionId or postId. */
+  subjectId: string;
+  /** The partition key of the input (customerId or authorId). */
+  key: string;
+  occurredAt: number;
+  /** Probability of the positive class (fraud / abusive). */
+  score: number;
+  model: ModelRef;
+  /** Inputs the policy may explain with. */
+  features: Record<string, number>;
+  ruleHits: Array<string>;
+  /** Milliseconds per stage so far. */
+  timings: Record<string, number>;
+}
+
+/** A card transaction as published by the upstream payments app. Topic payments.transaction.created.v1, key = customerId. */
+export interface TransactionCreated {
+  /** Unique id of this event (UUID); the idempotency key downstream. */
+  eventId: string;
+  transactionId: string;
+  /** Card/customer id; the partition key. */
+  customerId: string;
+  terminalId: string;
+  /** Amount in major units of currency (e.g. 12.34). */
+  amount: number;
+  /** ISO 4217 code. */
+  currency: string;
+  /** Event time, epoch ms. */
+  occurredAt: number;
+}
+
+/** Online fraud features for one transaction (the handbook's 15 baseline features, by name). Topic payments.transaction.features.v1, key = customerId. */
+export interface TransactionFeatures {
+  eventId: string;
+  transactionId: string;
+  customerId: string;
+  terminalId: string;
+  amount: number;
+  occurredAt: number;
+  /** Name@version of the feature definitions used. */
+  featureSet: string;
+  features: Record<string, number>;
+}
+
+/** A validated, normalized transaction. Topic payments.transaction.ingested.v1, key = customerId. */
+export interface TransactionIngested {
+  eventId: string;
+  transactionId: string;
+  customerId: string;
+  terminalId: string;
+  amount: number;
+  currency: string;
+  occurredAt: number;
+  ingestedAt: number;
+}
+
+/** Every top-level schema by name: the value type of topics declared with that schema. */
+export interface SchemaTypes {
+  DeadLetter: DeadLetter;
+  FraudLabelReported: FraudLabelReported;
+  FraudVerdict: FraudVerdict;
+  ModelRef: ModelRef;
+  ModerationVerdict: ModerationVerdict;
+  PostFeatures: PostFeatures;
+  PostIngested: PostIngested;
+  PostSubmitted: PostSubmitted;
+  ReviewRequest: ReviewRequest;
+  Scored: Scored;
+  TransactionCreated: TransactionCreated;
+  TransactionFeatures: TransactionFeatures;
+  TransactionIngested: TransactionIngested;
+}
+
+export type SchemaName = keyof SchemaTypes;

@@ -1,0 +1,2 @@
+export { ConfluentRegistry } from "./registry.ts";
+export type { CompatibilityLevel, RegistryOptions, SchemaRegistryPort } from "./types.ts";

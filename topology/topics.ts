@@ -1,0 +1,183 @@
+/**
+ * Every topic of Verdict, declared once. Names follow `<domain>.<entity>.<event>.v<major>`; a breaking
+ * change gets a new major topic, compatible changes evolve the registered schema (BACKWARD).
+ * Partition counts are the ceiling of parallelism for each consumer group (see docs/scaling.md).
+ */
+import type { SchemaName } from "../schemas/generated/types.ts";
+import type { TopicDescriptor, TopicRole } from "./types.ts";
+
+const DAY = 24 * 60 * 60 * 1000;
+const PARTITIONS = 6;
+
+function topic<S extends SchemaName>(
+  name: string,
+  role: TopicRole,
+  valueSchema: S,
+  key: string,
+  description: string,
+  extra: Partial<TopicDescriptor<S>> = {},
+): TopicDescriptor<S> {
+  return {
+    name,
+    role,
+    key,
+    valueSchema,
+    partitions: PARTITIONS,
+    retentionMs: 7 * DAY,
+    cleanupPolicy: "delete",
+    description,
+    ...extra,
+  };
+}
+
+function deadLetter(name: string, stage: string): TopicDescriptor<"DeadLetter"> {
+  return topic(
+    name,
+    "dead-letter",
+    "DeadLetter",
+    "the original record's key",
+    `Records the ${stage} stage could not process.`,
+    {
+      partitions: 1,
+      retentionMs: 30 * DAY,
+    },
+  );
+}
+
+export const TOPICS = {
+  // Inputs: what upstream apps publish.
+  transactionCreated: topic(
+    "payments.transaction.created.v1",
+    "input",
+    "TransactionCreated",
+    "customerId",
+    "Card transactions from the payments app.",
+    { dlq: "ingest.dead-letter.v1" },
+  ),
+  postSubmitted: topic(
+    "content.post.submitted.v1",
+    "input",
+    "PostSubmitted",
+    "authorId",
+    "User posts to moderate.",
+    {
+      dlq: "ingest.dead-letter.v1",
+    },
+  ),
+  fraudLabelReported: topic(
+    "payments.fraud-label.reported.v1",
+    "input",
+    "FraudLabelReported",
+    "customerId",
+    "Late outcomes (chargebacks, investigator feedback, known genuine) feeding terminal-risk features.",
+    { dlq: "features.dead-letter.v1", retentionMs: 60 * DAY },
+  ),
+  // Stage outputs.
+  transactionIngested: topic(
+    "payments.transaction.ingested.v1",
+    "stage",
+    "TransactionIngested",
+    "customerId",
+    "Validated, normalized, deduplicated transactions.",
+    { dlq: "features.dead-letter.v1" },
+  ),
+  postIngested: topic(
+    "content.post.ingested.v1",
+    "stage",
+    "PostIngested",
+    "authorId",
+    "Validated, normalized posts.",
+    {
+      dlq: "features.dead-letter.v1",
+    },
+  ),
+  transactionFeatures: topic(
+    "payments.transaction.features.v1",
+    "stage",
+    "TransactionFeatures",
+    "customerId",
+    "Online fraud features per transaction.",
+    { dlq: "inference.dead-letter.v1" },
+  ),
+  postFeatures: topic(
+    "content.post.features.v1",
+    "stage",
+    "PostFeatures",
+    "authorId",
+    "Moderation features per post.",
+    {
+      dlq: "inference.dead-letter.v1",
+    },
+  ),
+  transactionScored: topic(
+    "payments.transaction.scored.v1",
+    "stage",
+    "Scored",
+    "customerId",
+    "Fraud model scores, before policy.",
+    { dlq: "scoring.dead-letter.v1" },
+  ),
+  postScored: topic(
+    "content.post.scored.v1",
+    "stage",
+    "Scored",
+    "authorId",
+    "Moderation model scores, before policy.",
+    {
+      dlq: "scoring.dead-letter.v1",
+    },
+  ),
+  shadowScored: topic(
+    "models.shadow-scored.v1",
+    "ops",
+    "Scored",
+    "as the input",
+    "Scores of candidate model versions in shadow mode; never affect verdicts.",
+  ),
+  // Results: what downstream services subscribe to.
+  fraudVerdicts: topic(
+    "verdicts.fraud.v1",
+    "result",
+    "FraudVerdict",
+    "customerId",
+    "One fraud verdict per transaction.",
+    {
+      retentionMs: 30 * DAY,
+      dlq: "webhooks.dead-letter.v1",
+    },
+  ),
+  moderationVerdicts: topic(
+    "verdicts.moderation.v1",
+    "result",
+    "ModerationVerdict",
+    "authorId",
+    "One moderation verdict per post.",
+    { retentionMs: 30 * DAY, dlq: "webhooks.dead-letter.v1" },
+  ),
+  reviewRequests: topic(
+    "review.requests.v1",
+    "review",
+    "ReviewRequest",
+    "as the input",
+    "Uncertain cases for human review.",
+    {
+      retentionMs: 30 * DAY,
+    },
+  ),
+  // Dead letters, one per stage.
+  ingestDlq: deadLetter("ingest.dead-letter.v1", "ingest"),
+  featuresDlq: deadLetter("features.dead-letter.v1", "features"),
+  inferenceDlq: deadLetter("inference.dead-letter.v1", "inference"),
+  scoringDlq: deadLetter("scoring.dead-letter.v1", "scoring"),
+  webhooksDlq: deadLetter("webhooks.dead-letter.v1", "webhooks"),
+} as const satisfies Record<string, TopicDescriptor>;
+
+export type TopicId = keyof typeof TOPICS;
+
+export function allTopics(): TopicDescriptor[] {
+  return Object.values(TOPICS);
+}
+
+export function topicByName(name: string): TopicDescriptor | undefined {
+  return allTopics().find((t) => t.name === name);
+}
