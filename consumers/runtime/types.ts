@@ -64,6 +64,8 @@ export interface Stage {
   name: string;
   inputs: StageInput[];
   concurrency?: Concurrency;
+  /** Topics this stage may publish to (fused mode routes those in memory; docs list them). */
+  produces?: TopicDescriptor[];
   /** Called once before consuming (open sessions, warm caches). */
   start?(): Promise<void>;
   /** Called once after the consumer stopped (flush, close). */

@@ -1,0 +1,110 @@
+/**
+ * Fused mode: several stages chained in one process as one Stage. A record from an external input
+ * topic runs through every stage whose input is produced in-process; only outputs no fused stage
+ * consumes (verdicts, review requests, shadow scores...) leave the process, unless intermediate
+ * topics are kept for audit. Same stage code as split mode; the runner is unchanged.
+ */
+import { VerdictError } from "../../lib/errors/index.ts";
+import { deriveHeaders } from "../../lib/trace/index.ts";
+import type { Concurrency, Stage, StageContext, StageInput, StageOutput } from "./types.ts";
+
+export interface FuseOptions {
+  name?: string;
+  /** Also publish intermediate stage outputs (ingested, features, scored) for audit. Default false. */
+  emitIntermediate?: boolean;
+}
+
+/** A stage failure inside a fused chain; the runner dead-letters it under the failing stage's name. */
+export class FusedStageError extends VerdictError {
+  constructor(
+    readonly failedStage: string,
+    cause: unknown,
+  ) {
+    const inner = cause instanceof VerdictError ? cause : undefined;
+    super(
+      inner?.code ?? "VERDICT_ERR_STAGE",
+      `[${failedStage}] ${(cause as Error)?.message ?? String(cause)}`,
+      {
+        cause,
+        retriable: inner ? inner.retriable : !(cause instanceof TypeError || cause instanceof RangeError),
+        context: { stage: failedStage, ...(inner?.context ?? {}) },
+      },
+    );
+  }
+}
+
+export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
+  const handlers = new Map<string, { stage: Stage; input: StageInput }>();
+  for (const stage of stages) {
+    for (const input of stage.inputs) {
+      if (handlers.has(input.topic.name)) {
+        throw new VerdictError(
+          "VERDICT_ERR_CONFIG",
+          `Two fused stages consume ${input.topic.name}: fuse each topic once`,
+        );
+      }
+      handlers.set(input.topic.name, { stage, input });
+    }
+  }
+  // Topics produced inside the fused process are routed in memory, never subscribed to.
+  const internal = new Set(stages.flatMap((s) => (s.produces ?? []).map((t) => t.name)));
+  const concurrency: Concurrency = stages.some((s) => (s.concurrency ?? "sequential") === "sequential")
+    ? "sequential"
+    : "per-key";
+
+  async function run(
+    stage: Stage,
+    input: StageInput,
+    value: unknown,
+    ctx: StageContext,
+  ): Promise<StageOutput[]> {
+    let outputs: StageOutput[];
+    try {
+      outputs = await input.handle(value as never, { ...ctx, stage: stage.name });
+    } catch (err) {
+      throw err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
+    }
+    const result: StageOutput[] = [];
+    for (const output of outputs) {
+      const next = handlers.get(output.topic.name);
+      if (!next) {
+        result.push(output);
+        continue;
+      }
+      if (options.emitIntermediate) result.push(output);
+      const value = output.value as unknown as Record<string, unknown>;
+      const headers = deriveHeaders(ctx.headers, {
+        eventId: output.eventId ?? (typeof value.eventId === "string" ? value.eventId : undefined),
+        eventType: output.topic.valueSchema,
+        producer: `verdict.${stage.name}`,
+        occurredAt: ctx.now(),
+      });
+      // In-process hop: same trace and correlation id; causation points at the upstream event.
+      const childCtx: StageContext = { ...ctx, topic: output.topic.name, headers };
+      result.push(...(await run(next.stage, next.input, output.value, childCtx)));
+    }
+    return result;
+  }
+
+  return {
+    name: options.name ?? "fused",
+    concurrency,
+    produces: stages
+      .flatMap((s) => s.produces ?? [])
+      .filter((t) => !handlers.has(t.name) || options.emitIntermediate),
+    inputs: stages.flatMap((stage) =>
+      stage.inputs
+        .filter((input) => !internal.has(input.topic.name))
+        .map((input) => ({
+          topic: input.topic,
+          handle: (value: unknown, ctx: StageContext) => run(stage, input, value, ctx),
+        })),
+    ) as StageInput[],
+    async start() {
+      for (const s of stages) await s.start?.();
+    },
+    async stop() {
+      for (const s of [...stages].reverse()) await s.stop?.();
+    },
+  };
+}

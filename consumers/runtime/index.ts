@@ -1,0 +1,30 @@
+export { headerList, toDeadLetter } from "./dead-letter.ts";
+export { groupByTopic, OutputEncoder, type TopicMessages } from "./encode.ts";
+export { FusedStageError, type FuseOptions, fuse } from "./fuse.ts";
+export { combine, emit, type Instrumentation, type RunnerEvent } from "./instrumentation.ts";
+export {
+  type ErrorPolicy,
+  errorPolicySchema,
+  parseRunnerSettings,
+  type RunnerSettings,
+  type RunnerSettingsInput,
+  runnerSettingsSchema,
+} from "./options.ts";
+export {
+  type ProcessOptions,
+  processChunk,
+  type RecordResult,
+  runWithPolicy,
+  type WorkItem,
+} from "./process.ts";
+export { createStageRunner, type StageRunner, type StageRunnerDeps } from "./runner.ts";
+export { atLeastOnceSink, type CommitPoint, exactlyOnceSink, type Sink } from "./sink.ts";
+export {
+  type Concurrency,
+  input,
+  type Stage,
+  type StageContext,
+  type StageHandler,
+  type StageInput,
+  type StageOutput,
+} from "./types.ts";

@@ -1,0 +1,82 @@
+/**
+ * Runner settings, validated once with zod. Every option documents its default. The error policy is
+ * data: what happens to poison records and to failures that stay retriable.
+ */
+import { z } from "zod";
+import { VerdictError } from "../../lib/errors/index.ts";
+
+export const errorPolicySchema = z
+  .object({
+    /**
+     * Records that can never succeed (undecodable, invalid, non-retriable stage error):
+     * "dlq" (default) = dead-letter topic with reason and original bytes, then move on;
+     * "skip" = log and move on (data loss: only for topics where that is acceptable);
+     * "fail" = stop the consumer and exit non-zero.
+     */
+    onPoison: z.enum(["dlq", "skip", "fail"]).default("dlq"),
+    /** In-place attempts for a retriable failure before `onRetriesExhausted`. Default 5. */
+    attempts: z.number().int().min(1).default(5),
+    /** First backoff delay, ms. Default 200. */
+    initialDelayMs: z.number().int().min(0).default(200),
+    /** Cap on one backoff delay, ms. Default 30000. */
+    maxDelayMs: z.number().int().min(1).default(30_000),
+    /**
+     * A failure still retriable after `attempts` (broker, registry or feature store down):
+     * "block" (default) = keep retrying with capped backoff, nothing committed past the record, so
+     * nothing is lost; "dlq" = dead-letter it; "fail" = stop the consumer and exit non-zero.
+     */
+    onRetriesExhausted: z.enum(["block", "dlq", "fail"]).default("block"),
+  })
+  .strict();
+
+export const runnerSettingsSchema = z
+  .object({
+    /** Consumer group id. Default "verdict.<stage>". */
+    groupId: z.string().min(1).optional(),
+    /**
+     * "at-least-once" (default): outputs acknowledged, then offsets committed; a crash may repeat
+     * outputs, which carry the input's event id so consumers dedupe. "exactly-once": outputs and
+     * offsets in one Kafka transaction; read_committed consumers see each output once.
+     */
+    delivery: z.enum(["at-least-once", "exactly-once"]).default("at-least-once"),
+    /** Stable per instance: the transactional id is `<groupId>.<instanceId>`. Default: hostname-pid-free id "0". */
+    instanceId: z.string().min(1).default("0"),
+    /** Partitions processed concurrently by this process. Default 3. */
+    partitionsConsumedConcurrently: z.number().int().min(1).default(3),
+    /** Records per produce+commit unit (bounds memory and in-flight work). Default 500. */
+    chunkSize: z.number().int().min(1).default(500),
+    /** Records of one chunk run concurrently at most (per-key mode). Default 256. */
+    maxInFlight: z.number().int().min(1).default(256),
+    /** Where a new group starts. Default "earliest" (never skip data). */
+    fromBeginning: z.boolean().default(true),
+    sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+    heartbeatIntervalMs: z.number().int().min(100).default(3000),
+    /** KafkaJS fetch bounds: memory stays bounded when downstream is slow. */
+    maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
+    maxBytes: z.number().int().min(1024).default(10_485_760),
+    /** On stop, how long in-flight work may take to finish before it is abandoned uncommitted. Default 10000. */
+    shutdownGraceMs: z.number().int().min(0).default(10_000),
+    /** Producer transaction timeout (EOS), ms. Default 60000. */
+    transactionTimeoutMs: z.number().int().min(1000).default(60_000),
+    errorPolicy: errorPolicySchema.default({
+      onPoison: "dlq",
+      attempts: 5,
+      initialDelayMs: 200,
+      maxDelayMs: 30_000,
+      onRetriesExhausted: "block",
+    }),
+  })
+  .strict();
+
+export type ErrorPolicy = z.infer<typeof errorPolicySchema>;
+export type RunnerSettings = z.infer<typeof runnerSettingsSchema>;
+export type RunnerSettingsInput = z.input<typeof runnerSettingsSchema>;
+
+export function parseRunnerSettings(input: unknown): Readonly<RunnerSettings> {
+  const parsed = runnerSettingsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid stage runner options:\n${lines}`);
+  }
+  return Object.freeze(parsed.data);
+}
