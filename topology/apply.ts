@@ -3,8 +3,7 @@
  * `<topic>-value` with BACKWARD compatibility, and reports drift (partition count, cleanup policy,
  * retention) without ever deleting or shrinking anything: data is never destroyed by `apply`.
  */
-import type { Admin, ITopicConfig } from "kafkajs";
-import { ConfigResourceTypes } from "kafkajs";
+import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { Logger } from "../lib/log/index.ts";
 import { schemaCatalog } from "../schemas/catalog/index.ts";
 import { subjectFor } from "../schemas/codec/index.ts";
@@ -83,6 +82,9 @@ export async function applyTopology(options: ApplyOptions): Promise<ApplyReport>
   }
   return report;
 }
+
+// KafkaJS is CommonJS and Node's ESM loader does not see every named export (e.g. this enum).
+const { ConfigResourceTypes } = kafkajs;
 
 async function findDrift(admin: Admin, topics: TopicDescriptor[]): Promise<Drift[]> {
   const drift: Drift[] = [];

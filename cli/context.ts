@@ -1,0 +1,43 @@
+/** What every CLI command gets: lazily built ports, a logger, and output helpers. */
+import { type AppDeps, createDeps } from "../app/deps.ts";
+import { connectionsFromEnv } from "../lib/config/index.ts";
+import { createLogger, type Logger } from "../lib/log/index.ts";
+
+export interface CliContext {
+  logger: Logger;
+  deps(): AppDeps;
+  print(line: string): void;
+  close(): Promise<void>;
+}
+
+export function createCliContext(): CliContext {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? "warn", pretty: process.stdout.isTTY });
+  let deps: AppDeps | undefined;
+  return {
+    logger,
+    deps() {
+      deps ??= createDeps(connectionsFromEnv(), logger, "verdict-cli");
+      return deps;
+    },
+    print: (line) => process.stdout.write(`${line}\n`),
+    async close() {
+      await deps?.close();
+    },
+  };
+}
+
+export function printTable(ctx: CliContext, rows: Record<string, string>[]): void {
+  if (rows.length === 0) {
+    ctx.print("(none)");
+    return;
+  }
+  const cols = Object.keys(rows[0]!);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(width[i]!))
+      .join("  ")
+      .trimEnd();
+  ctx.print(line(cols));
+  for (const r of rows) ctx.print(line(cols.map((c) => r[c] ?? "")));
+}

@@ -1,0 +1,17 @@
+/** The `verdict` command line. Each command lives in cli/commands/; --help everywhere. */
+import { Command } from "commander";
+import { dlqCommand } from "./commands/dlq.ts";
+import { stageCommand } from "./commands/stage.ts";
+import { topicsCommand } from "./commands/topics.ts";
+import type { CliContext } from "./context.ts";
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("verdict")
+    .description("Verdict: event-driven streaming inference on Kafka")
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  topicsCommand(program, ctx);
+  stageCommand(program, ctx);
+  dlqCommand(program, ctx);
+  return program;
+}

@@ -1,0 +1,9 @@
+export {
+  type LetterAt,
+  type LetterFilter,
+  matches,
+  type ReplayResult,
+  readDeadLetters,
+  replayDeadLetters,
+} from "./dlq.ts";
+export { readAll } from "./read-all.ts";
