@@ -42,6 +42,7 @@ export function topicConfig(t: TopicDescriptor, replicationFactor: number): ITop
     configEntries: [
       { name: "cleanup.policy", value: t.cleanupPolicy },
       { name: "retention.ms", value: String(t.retentionMs) },
+      ...(t.maxMessageBytes ? [{ name: "max.message.bytes", value: String(t.maxMessageBytes) }] : []),
     ],
   };
 }

@@ -7,6 +7,17 @@ import type { SchemaName } from "../schemas/generated/types.ts";
 import type { TopicDescriptor, TopicRole } from "./types.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * Optional namespace for every topic name (and so every subject), read once at start-up: several
+ * environments or tenants can share a cluster (`VERDICT_TOPIC_PREFIX=staging.`), and each integration
+ * test file gets its own topics. Consumer groups are prefixed the same way by the runner.
+ */
+export const TOPIC_PREFIX = process.env.VERDICT_TOPIC_PREFIX ?? "";
+if (TOPIC_PREFIX && !/^[a-zA-Z0-9._-]+$/.test(TOPIC_PREFIX)) {
+  throw new Error(`VERDICT_TOPIC_PREFIX=${TOPIC_PREFIX} has characters Kafka topic names cannot contain`);
+}
+const named = (name: string) => `${TOPIC_PREFIX}${name}`;
 const PARTITIONS = 6;
 
 function topic<S extends SchemaName>(
@@ -18,7 +29,7 @@ function topic<S extends SchemaName>(
   extra: Partial<TopicDescriptor<S>> = {},
 ): TopicDescriptor<S> {
   return {
-    name,
+    name: named(name),
     role,
     key,
     valueSchema,
@@ -27,6 +38,7 @@ function topic<S extends SchemaName>(
     cleanupPolicy: "delete",
     description,
     ...extra,
+    ...(extra.dlq ? { dlq: named(extra.dlq) } : {}),
   };
 }
 
@@ -40,6 +52,8 @@ function deadLetter(name: string, stage: string): TopicDescriptor<"DeadLetter"> 
     {
       partitions: 1,
       retentionMs: 30 * DAY,
+      // A dead letter carries the original bytes plus context: allow what the largest input allows.
+      maxMessageBytes: 5 * 1024 * 1024,
     },
   );
 }
@@ -62,6 +76,8 @@ export const TOPICS = {
     "User posts to moderate.",
     {
       dlq: "ingest.dead-letter.v1",
+      // Oversized posts must reach ingestion to be dead-lettered with a reason, not bounce at the broker.
+      maxMessageBytes: 4 * 1024 * 1024,
     },
   ),
   fraudLabelReported: topic(

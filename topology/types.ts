@@ -14,6 +14,8 @@ export interface TopicDescriptor<S extends SchemaName = SchemaName> {
   /** -1 = forever. */
   retentionMs: number;
   cleanupPolicy: "delete" | "compact";
+  /** Largest record the topic accepts (topic `max.message.bytes`); broker default (1 MiB) when unset. */
+  maxMessageBytes?: number;
   /** Dead-letter topic for records that fail while this topic is consumed. */
   dlq?: string;
   description: string;

@@ -52,8 +52,8 @@ export const runnerSettingsSchema = z
     sessionTimeoutMs: z.number().int().min(6000).default(30_000),
     heartbeatIntervalMs: z.number().int().min(100).default(3000),
     /** KafkaJS fetch bounds: memory stays bounded when downstream is slow. */
-    maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
-    maxBytes: z.number().int().min(1024).default(10_485_760),
+    maxBytesPerPartition: z.number().int().min(1024).default(2_097_152),
+    maxBytes: z.number().int().min(1024).default(16_777_216),
     /** On stop, how long in-flight work may take to finish before it is abandoned uncommitted. Default 10000. */
     shutdownGraceMs: z.number().int().min(0).default(10_000),
     /** Producer transaction timeout (EOS), ms. Default 60000. */

@@ -9,7 +9,13 @@ const policy = parseRunnerSettings({ errorPolicy: { initialDelayMs: 1, maxDelayM
 const out = (n: number): StageOutput[] => [{ topic: TOPICS.postIngested, value: { n } as never }];
 
 function options(extra: Partial<Parameters<typeof processChunk>[1]> = {}) {
-  return { concurrency: "per-key" as const, maxInFlight: 8, policy, signal: new AbortController().signal, ...extra };
+  return {
+    concurrency: "per-key" as const,
+    maxInFlight: 8,
+    policy,
+    signal: new AbortController().signal,
+    ...extra,
+  };
 }
 
 describe("processChunk", () => {
@@ -25,13 +31,15 @@ describe("processChunk", () => {
       },
     }));
     const results = await processChunk(items, options());
-    expect(results.map((r) => (r.kind === "ok" ? (r.outputs[0]!.value as unknown as { n: number }).n : -1))).toEqual([
-      0, 1, 2, 3, 4, 5,
-    ]);
+    expect(
+      results.map((r) => (r.kind === "ok" ? (r.outputs[0]!.value as unknown as { n: number }).n : -1)),
+    ).toEqual([0, 1, 2, 3, 4, 5]);
     for (const key of [0, 1]) {
       const own = log.filter((l) => Number(l.split(" ")[1]) % 2 === key);
       // within a key: start i, end i, start i+2, end i+2 ...
-      expect(own).toEqual(own.slice().sort((x, y) => Number(x.split(" ")[1]) - Number(y.split(" ")[1]) || (x < y ? 1 : -1)));
+      expect(own).toEqual(
+        own.slice().sort((x, y) => Number(x.split(" ")[1]) - Number(y.split(" ")[1]) || (x < y ? 1 : -1)),
+      );
     }
     // keys overlapped: b (fast) finished something before a's first record ended
     expect(log.indexOf("end 1")).toBeLessThan(log.indexOf("end 0"));
@@ -68,7 +76,8 @@ describe("processChunk", () => {
           key: "y",
           run: async (attempt) => {
             calls++;
-            if (attempt < 3) throw new VerdictError("VERDICT_ERR_FEATURE_STORE", "redis down", { retriable: true });
+            if (attempt < 3)
+              throw new VerdictError("VERDICT_ERR_FEATURE_STORE", "redis down", { retriable: true });
             return out(1);
           },
         },
@@ -106,7 +115,8 @@ describe("processChunk", () => {
           key: "k",
           run: async () => {
             calls++;
-            if (calls < policy.attempts + 3) throw new VerdictError("VERDICT_ERR_KAFKA", "down", { retriable: true });
+            if (calls < policy.attempts + 3)
+              throw new VerdictError("VERDICT_ERR_KAFKA", "down", { retriable: true });
             return out(1);
           },
         },
@@ -125,7 +135,10 @@ describe("processChunk", () => {
       },
     };
     const dlqPolicy = { ...policy, onRetriesExhausted: "dlq" as const, attempts: 2 };
-    expect((await processChunk([failing], options({ policy: dlqPolicy })))[0]).toMatchObject({ kind: "poison", attempts: 2 });
+    expect((await processChunk([failing], options({ policy: dlqPolicy })))[0]).toMatchObject({
+      kind: "poison",
+      attempts: 2,
+    });
     const poison: WorkItem = {
       key: "k",
       run: async () => {
@@ -133,7 +146,9 @@ describe("processChunk", () => {
       },
     };
     const failPolicy = { ...policy, onPoison: "fail" as const };
-    expect((await processChunk([poison], options({ policy: failPolicy })))[0]).toMatchObject({ kind: "fatal" });
+    expect((await processChunk([poison], options({ policy: failPolicy })))[0]).toMatchObject({
+      kind: "fatal",
+    });
   });
 
   it("stops retrying when aborted", async () => {

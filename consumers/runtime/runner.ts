@@ -8,6 +8,7 @@ import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts
 import type { Logger } from "../../lib/log/index.ts";
 import { fromKafkaHeaders } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
+import { TOPIC_PREFIX } from "../../topology/index.ts";
 import { toDeadLetter } from "./dead-letter.ts";
 import { groupByTopic, OutputEncoder } from "./encode.ts";
 import type { Instrumentation } from "./instrumentation.ts";
@@ -43,7 +44,7 @@ export function createStageRunner(
   options: RunnerSettingsInput = {},
 ): StageRunner {
   const settings = parseRunnerSettings(options);
-  const groupId = settings.groupId ?? `verdict.${stage.name}`;
+  const groupId = settings.groupId ?? `${TOPIC_PREFIX}verdict.${stage.name}`;
   const now = deps.now ?? Date.now;
   const logger = deps.logger.child({ stage: stage.name, groupId });
   const inputs = new Map<string, StageInput>(stage.inputs.map((i) => [i.topic.name, i]));
