@@ -1,6 +1,7 @@
 /** The `verdict` command line. Each command lives in cli/commands/; --help everywhere. */
 import { Command } from "commander";
 import { dlqCommand } from "./commands/dlq.ts";
+import { simulateCommand } from "./commands/simulate.ts";
 import { stageCommand } from "./commands/stage.ts";
 import { topicsCommand } from "./commands/topics.ts";
 import type { CliContext } from "./context.ts";
@@ -13,5 +14,6 @@ export function buildProgram(ctx: CliContext): Command {
   topicsCommand(program, ctx);
   stageCommand(program, ctx);
   dlqCommand(program, ctx);
+  simulateCommand(program, ctx);
   return program;
 }

@@ -1,0 +1,67 @@
+import type { Command } from "commander";
+import { interleave, postSource, publishStream, transactionSource } from "../../producers/publish/index.ts";
+import { createProducer } from "../../producers/sdk/index.ts";
+import type { CliContext } from "../context.ts";
+
+const DAY = 86_400_000;
+
+export function simulateCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("simulate")
+    .description("Publish simulated card transactions (+ late fraud labels) and/or user posts to Kafka")
+    .option("--transactions", "publish card transactions (handbook simulator)", false)
+    .option("--posts", "publish user posts", false)
+    .option("--days <n>", "simulated days of transactions", "7")
+    .option("--customers <n>", "simulated customers", "500")
+    .option("--terminals <n>", "simulated terminals", "1000")
+    .option("--post-count <n>", "number of posts", "1000")
+    .option("--seed <n>", "random seed (same seed, same events)", "42")
+    .option("--no-labels", "do not publish the late fraud-label events")
+    .option("--rate <n>", "events per second, 0 = as fast as possible", "0")
+    .option("--limit <n>", "stop after this many events")
+    .option("--live", "shift event times so the simulation ends now (ingestion refuses future times)")
+    .action(async (opts) => {
+      const transactions = opts.transactions || !opts.posts;
+      const posts = opts.posts || !opts.transactions;
+      const days = Number(opts.days);
+      const offsetMs = opts.live ? Date.now() - (Date.UTC(2018, 3, 1) + days * DAY) : 0;
+      const sources = [];
+      if (transactions) {
+        sources.push(
+          transactionSource(
+            {
+              days,
+              customers: Number(opts.customers),
+              terminals: Number(opts.terminals),
+              seed: Number(opts.seed),
+            },
+            { withLabels: opts.labels, offsetMs },
+          ),
+        );
+      }
+      if (posts) {
+        const count = Number(opts.postCount);
+        // Posts are ~1 s apart from the simulator's start date; leave headroom for random gaps.
+        const postOffset = opts.live ? Date.now() - (Date.UTC(2018, 3, 1) + count * 1000 * 1.5) : 0;
+        sources.push(postSource({ count, seed: Number(opts.seed) }, { offsetMs: postOffset }));
+      }
+      const producer = await createProducer({
+        connections: ctx.deps().connections,
+        clientId: "verdict-simulator",
+      });
+      const started = Date.now();
+      try {
+        const n = await publishStream(producer, interleave(...sources), {
+          rate: Number(opts.rate),
+          limit: opts.limit ? Number(opts.limit) : undefined,
+          onProgress: (count) => {
+            if (process.stderr.isTTY) process.stderr.write(`\rpublished ${count}`);
+          },
+        });
+        const secs = (Date.now() - started) / 1000;
+        ctx.print(`\npublished ${n} events in ${secs.toFixed(1)} s (${Math.round(n / secs)}/s)`);
+      } finally {
+        await producer.close();
+      }
+    });
+}
