@@ -1,0 +1,126 @@
+/**
+ * Rows ↔ tensors for one model: named features are laid out in the model's declared order into one
+ * [N, F] tensor per features input, texts into a [N, 1] string tensor; the positive-class column is
+ * read back from the declared output. Rows are checked one by one before they join a batch, so a bad
+ * record is poison on its own and never fails the other rows of its batch.
+ */
+import { UnrecoverableError, VerdictError } from "../../lib/errors/index.ts";
+import type { InputSpec, ModelManifest } from "./registry/manifest.ts";
+import type { ModelRow, TensorValue } from "./types.ts";
+
+/** Throws a non-retriable validation error when the row cannot be fed to the model. */
+export function checkRow(m: ModelManifest, row: ModelRow): void {
+  if (m.inputs.some((i) => i.source === "features")) {
+    for (const name of m.features) {
+      const v = row.features[name];
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new UnrecoverableError(
+          "VERDICT_ERR_VALIDATION",
+          `feature ${name} is ${v === undefined ? "missing" : String(v)}; model ${m.name}@${m.version} needs a finite number`,
+          { context: { model: m.name, feature: name } },
+        );
+      }
+    }
+  }
+  if (m.inputs.some((i) => i.source === "text") && typeof row.text !== "string") {
+    throw new UnrecoverableError("VERDICT_ERR_VALIDATION", `model ${m.name}@${m.version} needs text`);
+  }
+}
+
+function denseTensor(m: ModelManifest, spec: InputSpec, rows: readonly ModelRow[]): TensorValue {
+  const width = m.features.length;
+  const n = rows.length;
+  const dims = [n, width];
+  switch (spec.dtype) {
+    case "float32":
+    case "float64": {
+      const data = spec.dtype === "float32" ? new Float32Array(n * width) : new Float64Array(n * width);
+      rows.forEach((row, r) => {
+        for (let c = 0; c < width; c++) data[r * width + c] = row.features[m.features[c]!]!;
+      });
+      return { dtype: spec.dtype, dims, data };
+    }
+    case "int32": {
+      const data = new Int32Array(n * width);
+      rows.forEach((row, r) => {
+        for (let c = 0; c < width; c++) data[r * width + c] = Math.round(row.features[m.features[c]!]!);
+      });
+      return { dtype: "int32", dims, data };
+    }
+    case "int64": {
+      const data = new BigInt64Array(n * width);
+      rows.forEach((row, r) => {
+        for (let c = 0; c < width; c++)
+          data[r * width + c] = BigInt(Math.round(row.features[m.features[c]!]!));
+      });
+      return { dtype: "int64", dims, data };
+    }
+    default:
+      throw new VerdictError(
+        "VERDICT_ERR_MODEL_INVALID",
+        `features input ${spec.name} cannot be ${spec.dtype}`,
+      );
+  }
+}
+
+/** The feeds of one batch. */
+export function encodeBatch(m: ModelManifest, rows: readonly ModelRow[]): Record<string, TensorValue> {
+  const feeds: Record<string, TensorValue> = {};
+  for (const spec of m.inputs) {
+    feeds[spec.name] =
+      spec.source === "text"
+        ? {
+            dtype: "string",
+            dims: spec.shape.length === 2 ? [rows.length, 1] : [rows.length],
+            data: rows.map((r) => r.text ?? ""),
+          }
+        : denseTensor(m, spec, rows);
+  }
+  return feeds;
+}
+
+/** The positive-class probability of each of `n` rows from the declared output. */
+export function decodeScores(m: ModelManifest, outputs: Record<string, TensorValue>, n: number): number[] {
+  const out = outputs[m.output.name];
+  if (!out) {
+    throw new VerdictError(
+      "VERDICT_ERR_MODEL_RUNTIME",
+      `model ${m.name}@${m.version} returned no ${m.output.name}`,
+    );
+  }
+  const data = out.data;
+  const cols = out.dims.length >= 2 ? (out.dims[1] ?? 1) : 1;
+  if (typeof data[0] === "string" || typeof data[0] === "bigint" || data.length !== n * cols) {
+    throw new VerdictError(
+      "VERDICT_ERR_MODEL_RUNTIME",
+      `model ${m.name}@${m.version}: output ${m.output.name} has dims [${out.dims}] for ${n} rows`,
+    );
+  }
+  const scores = new Array<number>(n);
+  for (let i = 0; i < n; i++) scores[i] = Number(data[i * cols + m.output.index]);
+  return scores;
+}
+
+/** The row a record of `features`/`text` makes, with the model's features picked by name. */
+export function rowsFromParity(m: ModelManifest, rows?: number[][], texts?: string[]): ModelRow[] {
+  const n = rows?.length ?? texts?.length ?? 0;
+  return Array.from({ length: n }, (_, i) => ({
+    features: Object.fromEntries(m.features.map((f, c) => [f, rows?.[i]?.[c] ?? 0])),
+    ...(texts ? { text: texts[i] ?? "" } : {}),
+  }));
+}
+
+/** A probe batch for the provider self-check when the model ships no parity sample. */
+export function syntheticRows(m: ModelManifest): ModelRow[] {
+  const ref = (m.reference?.features ?? {}) as Record<string, { mean?: number; std?: number }>;
+  return [0, 1, -1, 2].map((k) => ({
+    features: Object.fromEntries(
+      m.features.map((f) => {
+        const mean = ref[f]?.mean ?? 0.5;
+        const std = ref[f]?.std ?? 1;
+        return [f, Math.max(0, mean + k * std)];
+      }),
+    ),
+    text: ["", "hello there", "you are an idiot", "free money click here click here"][k + 1] ?? "",
+  }));
+}

@@ -1,0 +1,121 @@
+/**
+ * Inference stage settings, validated once with zod. Every option documents its default. The
+ * provider chain can also come from the environment: VERDICT_EP=cuda,webgpu,cpu.
+ */
+import { z } from "zod";
+import { VerdictError } from "../../lib/errors/index.ts";
+
+/** Execution providers onnxruntime-node knows (not all are bundled everywhere; the chain finds out). */
+export const KNOWN_PROVIDERS = ["cuda", "tensorrt", "webgpu", "dml", "coreml", "xnnpack", "cpu"] as const;
+
+const providerList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((p) => p.trim().toLowerCase()).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z.enum(KNOWN_PROVIDERS, {
+          error: (i) => `unknown provider "${String(i.input)}" (known: ${KNOWN_PROVIDERS.join(", ")})`,
+        }),
+      )
+      .min(1),
+  );
+
+export const batchingSchema = z
+  .object({
+    /** Rows per session.run at most. Default 256. */
+    maxBatchSize: z.number().int().min(1).default(256),
+    /** Longest a row waits for its batch to fill, ms (the latency bound); 0 = end of the tick. Default 2. */
+    maxQueueDelayMs: z.number().min(0).max(1000).default(2),
+    /** Rows queued per model version at most; further rows wait (backpressure). Default 4096. */
+    maxQueueSize: z.number().int().min(1).default(4096),
+    /** session.run calls in flight per model version. Default 2 (one runs, the next fills). */
+    maxConcurrentBatches: z.number().int().min(1).default(2),
+  })
+  .strict();
+
+const version = z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "a semantic version like 1.2.0");
+
+export const modelSlotSchema = z
+  .object({
+    /** Model name in the registry (models/<name>/). */
+    name: z.string().min(1),
+    /** Pin a version; default: follow the registry's active version (hot reload on change). */
+    version: version.optional(),
+    /** Candidate version scoring `percent` % of keys (stable hash of the partition key). */
+    canary: z
+      .object({ version, percent: z.number().min(0).max(100) })
+      .strict()
+      .optional(),
+    /** Candidate versions scoring every record to the shadow topic. Default none. */
+    shadow: z.array(version).default([]),
+  })
+  .strict();
+
+export const inferenceSettingsSchema = z
+  .object({
+    /** Provider chain in order of preference. Default VERDICT_EP, else "cuda,webgpu,cpu". */
+    providers: providerList.default(["cuda", "webgpu", "cpu"]),
+    /** Largest |Δscore| a provider may differ from the CPU reference in its self-check. Default 1e-3. */
+    tolerance: z.number().positive().default(1e-3),
+    breaker: z
+      .object({
+        /** Consecutive run failures that open a provider's circuit. Default 3. */
+        failureThreshold: z.number().int().min(1).default(3),
+        /** Time an open circuit waits before a probe batch, ms. Default 10000. */
+        cooldownMs: z.number().int().min(0).default(10_000),
+      })
+      .strict()
+      .default({ failureThreshold: 3, cooldownMs: 10_000 }),
+    batching: batchingSchema.default({
+      maxBatchSize: 256,
+      maxQueueDelayMs: 2,
+      maxQueueSize: 4096,
+      maxConcurrentBatches: 2,
+    }),
+    /** ONNX Runtime intra-op threads per session. Default: ONNX Runtime's (all cores). */
+    intraOpNumThreads: z.number().int().min(1).optional(),
+    /** Models per domain; leave one out to not consume that domain. */
+    models: z
+      .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
+      .strict()
+      .default({
+        fraud: { name: "fraud-mlp", shadow: [] },
+        moderation: { name: "moderation-text", shadow: [] },
+      }),
+    registry: z
+      .object({
+        /** Models folder. Default "models". */
+        root: z.string().default("models"),
+        /** Active-version file in models/<name>/. Default "ACTIVE". */
+        activeFile: z.string().default("ACTIVE"),
+        /** Poll the active files and hot-reload on change. Default true. */
+        watch: z.boolean().default(true),
+        /** Poll interval, ms. Default 2000. */
+        pollMs: z.number().int().min(50).default(2000),
+      })
+      .strict()
+      .default({ root: "models", activeFile: "ACTIVE", watch: true, pollMs: 2000 }),
+  })
+  .strict();
+
+export type InferenceSettings = z.infer<typeof inferenceSettingsSchema>;
+export type InferenceSettingsInput = z.input<typeof inferenceSettingsSchema>;
+export type ModelSlotSettings = z.infer<typeof modelSlotSchema>;
+export type BatchingSettings = z.infer<typeof batchingSchema>;
+
+export function parseInferenceSettings(
+  input: InferenceSettingsInput | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<InferenceSettings> {
+  const withEnv = { ...(input ?? {}) };
+  if (withEnv.providers === undefined && env.VERDICT_EP) withEnv.providers = env.VERDICT_EP;
+  const parsed = inferenceSettingsSchema.safeParse(withEnv);
+  if (!parsed.success) {
+    const lines = parsed.error.issues
+      .map((i) => `  - inference.${i.path.join(".")}: ${i.message}`)
+      .join("\n");
+    throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid inference settings:\n${lines}`);
+  }
+  return Object.freeze(parsed.data);
+}

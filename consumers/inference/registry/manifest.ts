@@ -1,0 +1,117 @@
+/**
+ * model.json: what a model version declares about itself, validated with zod when it is loaded.
+ * Unknown fields are kept (training adds provenance, metrics...), known ones are checked strictly,
+ * with cross-field rules: a dense input's width equals the feature list, thresholds are ordered.
+ * The JSON Schema the training side writes against lives in models/model-json.schema.json.
+ */
+import { z } from "zod";
+import { UnrecoverableError } from "../../../lib/errors/index.ts";
+
+const dim = z.union([z.number().int(), z.string(), z.null()]);
+
+export const inputSpecSchema = z.object({
+  /** The ONNX graph input name. */
+  name: z.string().min(1),
+  /** Element type as onnxruntime names it. */
+  dtype: z.enum(["float32", "float64", "int32", "int64", "string"]),
+  /** Declared shape; the batch axis (first) is dynamic: null, a symbol ("N"), or -1. */
+  shape: z.array(dim).min(1).max(2),
+  /**
+   * What feeds it: "features" = the named features in `features` order ([N, F]);
+   * "text" = the record's normalized text ([N, 1] or [N] strings). Default "features".
+   */
+  source: z.enum(["features", "text"]).default("features"),
+});
+
+const featureStats = z.object({ mean: z.number(), std: z.number().nonnegative() }).loose();
+
+export const manifestSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+    version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "a semantic version like 1.2.0"),
+    domain: z.enum(["fraud", "moderation"]),
+    description: z.string().optional(),
+    /** Name@version of the feature definitions the model was trained on. */
+    featureSet: z.string().optional(),
+    /** Dense feature names in the model's input order. */
+    features: z.array(z.string().min(1)).default([]),
+    inputs: z.array(inputSpecSchema).min(1),
+    /** Which output holds the positive-class probability: tensor name and column (for [N, C] outputs). */
+    output: z.object({ name: z.string().min(1), index: z.number().int().min(0).default(0) }),
+    /** Score cut-offs: below review → approve/allow; [review, decline|block) → review; above → decline/block. */
+    thresholds: z
+      .object({
+        review: z.number().min(0).max(1),
+        decline: z.number().min(0).max(1).optional(),
+        block: z.number().min(0).max(1).optional(),
+      })
+      .loose(),
+    metrics: z.record(z.string(), z.unknown()).optional(),
+    /** Reference distributions from the training data (drift detection, explanations). */
+    reference: z
+      .object({ features: z.record(z.string(), featureStats).optional(), score: z.unknown().optional() })
+      .loose()
+      .optional(),
+  })
+  .loose()
+  .superRefine((m, ctx) => {
+    const top = m.domain === "fraud" ? "decline" : "block";
+    const upper = m.thresholds[top];
+    if (upper === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["thresholds", top],
+        message: `a ${m.domain} model needs ${top}`,
+      });
+    } else if (upper < m.thresholds.review) {
+      ctx.addIssue({ code: "custom", path: ["thresholds"], message: `review must be ≤ ${top}` });
+    }
+    const dupes = m.features.filter((f, i) => m.features.indexOf(f) !== i);
+    if (dupes.length) ctx.addIssue({ code: "custom", path: ["features"], message: `duplicates: ${dupes}` });
+    m.inputs.forEach((input, i) => {
+      if (input.source === "features") {
+        if (m.features.length === 0) {
+          ctx.addIssue({ code: "custom", path: ["features"], message: `input ${input.name} needs features` });
+        }
+        const width = input.shape[1];
+        if (input.shape.length !== 2 || (typeof width === "number" && width !== m.features.length)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["inputs", i, "shape"],
+            message: `a features input is [N, ${m.features.length}] (features has ${m.features.length} names)`,
+          });
+        }
+        if (input.dtype === "string") {
+          ctx.addIssue({ code: "custom", path: ["inputs", i, "dtype"], message: "features are numeric" });
+        }
+      } else if (input.dtype !== "string") {
+        ctx.addIssue({ code: "custom", path: ["inputs", i, "dtype"], message: "a text input is string" });
+      }
+    });
+  });
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+export type InputSpec = ModelManifest["inputs"][number];
+export type Domain = ModelManifest["domain"];
+
+/** Parses a model.json; the error names the file, every bad path, and what is expected there. */
+export function parseManifest(raw: unknown, where: string): ModelManifest {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new UnrecoverableError("VERDICT_ERR_MODEL_INVALID", `Invalid ${where}:\n${lines.join("\n")}`, {
+      context: { file: where },
+    });
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Reference mean/std per feature, when the model declares them. */
+export function featureReference(m: ModelManifest): Record<string, { mean: number; std: number }> {
+  return (m.reference?.features as Record<string, { mean: number; std: number }> | undefined) ?? {};
+}
+
+/** The upper threshold under its domain's name. */
+export function upperThreshold(m: ModelManifest): number {
+  return (m.domain === "fraud" ? m.thresholds.decline : m.thresholds.block) ?? 1;
+}

@@ -1,0 +1,122 @@
+/**
+ * Test helpers: a private copy of the fixture models (tests activate versions and edit files, never
+ * in the repository), records shaped like the features stage's, and a logger that keeps its lines.
+ */
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import type { Logger } from "../../../lib/log/index.ts";
+import type { PostFeatures, TransactionFeatures } from "../../../schemas/generated/types.ts";
+
+export const FIXTURE_MODELS = fileURLToPath(new URL("../fixtures/models", import.meta.url));
+
+/** The 15 fraud feature names, as the fixture (and the features stage) orders them. */
+export const FIXTURE_FRAUD_FEATURES: readonly string[] = [
+  "TX_AMOUNT",
+  "TX_DURING_WEEKEND",
+  "TX_DURING_NIGHT",
+  "CUSTOMER_ID_NB_TX_1DAY_WINDOW",
+  "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW",
+  "CUSTOMER_ID_NB_TX_7DAY_WINDOW",
+  "CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW",
+  "CUSTOMER_ID_NB_TX_30DAY_WINDOW",
+  "CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW",
+  "TERMINAL_ID_NB_TX_1DAY_WINDOW",
+  "TERMINAL_ID_RISK_1DAY_WINDOW",
+  "TERMINAL_ID_NB_TX_7DAY_WINDOW",
+  "TERMINAL_ID_RISK_7DAY_WINDOW",
+  "TERMINAL_ID_NB_TX_30DAY_WINDOW",
+  "TERMINAL_ID_RISK_30DAY_WINDOW",
+];
+
+/**
+ * A fresh copy of fixtures/models in a temp dir: a registry root tests may change. `parity: false`
+ * leaves out the parity samples (a FakeRuntime does not score like the real model).
+ */
+export async function tempModels(options: { parity?: boolean } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "verdict-models-"));
+  await cp(FIXTURE_MODELS, dir, {
+    recursive: true,
+    filter: (src) => options.parity !== false || !src.endsWith("parity-sample.json"),
+  });
+  return dir;
+}
+
+/** Rewrites one field set of a model.json in a temp registry. */
+export async function editManifest(
+  root: string,
+  name: string,
+  version: string,
+  edit: (m: Record<string, unknown>) => void,
+): Promise<void> {
+  const path = join(root, name, version, "model.json");
+  const m = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  edit(m);
+  await writeFile(path, JSON.stringify(m, null, 2));
+}
+
+export function fraudFeatures(
+  amount: number,
+  extra: Partial<Record<string, number>> = {},
+): Record<string, number> {
+  const f: Record<string, number> = Object.fromEntries(FIXTURE_FRAUD_FEATURES.map((n) => [n, 0]));
+  Object.assign(f, {
+    TX_AMOUNT: amount,
+    CUSTOMER_ID_NB_TX_1DAY_WINDOW: 3,
+    CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: 50,
+    CUSTOMER_ID_NB_TX_7DAY_WINDOW: 20,
+    CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: 50,
+    CUSTOMER_ID_NB_TX_30DAY_WINDOW: 80,
+    CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW: 50,
+    TERMINAL_ID_NB_TX_7DAY_WINDOW: 7,
+    TERMINAL_ID_NB_TX_30DAY_WINDOW: 30,
+    ...extra,
+  });
+  return f;
+}
+
+export function transaction(
+  i: number,
+  customerId = `c${i % 8}`,
+  amount = 40 + (i % 50),
+): TransactionFeatures {
+  return {
+    eventId: `e-${i}`,
+    transactionId: `t-${i}`,
+    customerId,
+    terminalId: `term-${i % 5}`,
+    amount,
+    occurredAt: 1_700_000_000_000 + i,
+    featureSet: "fraud-baseline@1",
+    features: fraudFeatures(amount),
+  };
+}
+
+export function post(i: number, text: string, authorId = `a${i % 4}`): PostFeatures {
+  return {
+    eventId: `p-${i}`,
+    postId: `post-${i}`,
+    authorId,
+    occurredAt: 1_700_000_000_000 + i,
+    normalizedText: text,
+    featureSet: "moderation@1",
+    features: { length: text.length },
+    blocklistHits: [],
+  };
+}
+
+/** A pino logger whose lines (parsed) land in `lines`. */
+export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[]; messages(): string[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: "debug" },
+    {
+      write(s: string) {
+        lines.push(JSON.parse(s) as Record<string, unknown>);
+      },
+    },
+  );
+  return { logger, lines, messages: () => lines.map((l) => String(l.msg)) };
+}
