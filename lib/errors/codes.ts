@@ -13,7 +13,8 @@ export const ERROR_CODES = {
   VERDICT_ERR_STACK_UNHEALTHY:
     "A stack service did not become healthy in time. The message includes its log tail.",
   VERDICT_ERR_STACK_REDIS_MISSING: "redis-server is not installed. Install Debian's redis-server package.",
-  VERDICT_ERR_STACK_LOCKED: "Another stack:up/down holds the stack's lock file. Wait for it; a lock of a dead process is taken over.",
+  VERDICT_ERR_STACK_LOCKED:
+    "Another stack:up/down holds the stack's lock file. Wait for it; a lock of a dead process is taken over.",
   VERDICT_ERR_TOPOLOGY_DRIFT:
     "An existing topic differs from topology/ (e.g. partition count). Verdict never deletes data; fix by hand.",
   VERDICT_ERR_TOPIC_UNKNOWN:

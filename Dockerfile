@@ -1,0 +1,16 @@
+# The Verdict app image used by docker-compose.yml (topology, pipeline, simulator).
+# No build step: TypeScript runs through tsx, which is a runtime dependency.
+FROM node:20-slim
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+# Dependencies first, so code changes don't reinstall them. .npmrc skips onnxruntime-node's
+# CUDA download (CPU and WebGPU providers ship in the package).
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY --chown=node:node . .
+USER node
+
+CMD ["npx", "tsx", "bin/verdict.ts", "run", "--no-stack"]
