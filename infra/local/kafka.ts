@@ -118,7 +118,7 @@ export function kafkaService(opts: StackOptions): ServiceSpec {
     stopGraceMs: 30_000,
     async prepare() {
       const [java, lib] = await Promise.all([
-        findJava(JAVA_MIN.kafka, `Kafka ${KAFKA.version}`),
+        findJava(JAVA_MIN.kafka, `Kafka ${KAFKA.version}`, process.env, opts.cacheDir),
         ensureKafkaLib(opts.cacheDir),
       ]);
       mkdirSync(layout.logsDir, { recursive: true });

@@ -70,7 +70,7 @@ export function registryService(opts: StackOptions): ServiceSpec {
     stopGraceMs: 20_000,
     async prepare() {
       const [java, app] = await Promise.all([
-        findJava(JAVA_MIN.registry, `Apicurio Registry ${APICURIO.version}`),
+        findJava(JAVA_MIN.registry, `Apicurio Registry ${APICURIO.version}`, process.env, opts.cacheDir),
         ensureApicurio(opts.cacheDir),
       ]);
       mkdirSync(layout.dbDir, { recursive: true });
