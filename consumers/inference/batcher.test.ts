@@ -48,8 +48,8 @@ describe("MicroBatcher", () => {
     expect(performance.now() - t0).toBeLessThan(100);
   });
 
-  it("honours maxQueueDelayMs: a lone row leaves after about the delay, not before", async () => {
-    const { batcher } = doubling({ maxQueueDelayMs: 30, maxBatchSize: 100 });
+  it("honours maxQueueDelayMs: a lone row leaves after about the delay, not before (eagerWhenIdle off)", async () => {
+    const { batcher } = doubling({ maxQueueDelayMs: 30, maxBatchSize: 100, eagerWhenIdle: false });
     const t0 = performance.now();
     const r = await batcher.submit(1);
     const waited = performance.now() - t0;
@@ -57,6 +57,19 @@ describe("MicroBatcher", () => {
     expect(waited).toBeLessThan(30 + 50);
     expect(r.queueMs).toBeGreaterThanOrEqual(28);
     expect(r.batchSize).toBe(1);
+  });
+
+  it("eagerWhenIdle (default): an idle model takes the tick's rows at once; a busy one waits up to the delay", async () => {
+    const { batcher, batches } = doubling({ maxQueueDelayMs: 30, maxBatchSize: 100 }, 10);
+    const t0 = performance.now();
+    const first = [1, 2].map((x) => batcher.submit(x)); // idle: sent at the end of this tick
+    await vi.waitFor(() => expect(batches).toHaveLength(1), { interval: 1 });
+    expect(performance.now() - t0).toBeLessThan(15);
+    const second = batcher.submit(3); // busy: joins the queue, waits (bounded by the delay)
+    const r = await second;
+    await Promise.all(first);
+    expect(batches).toEqual([[1, 2], [3]]);
+    expect(r.queueMs).toBeLessThan(30 + 20);
   });
 
   it("with delay 0 still merges the calls made in the same tick", async () => {
@@ -68,7 +81,7 @@ describe("MicroBatcher", () => {
   it("keeps filling the queue while a batch runs (batches grow under load)", async () => {
     const { batcher, batches } = doubling({ maxQueueDelayMs: 0, maxBatchSize: 64 }, 20);
     const first = batcher.submit(0);
-    await vi.waitFor(() => expect(batches).toHaveLength(1)); // the first batch is running now
+    await vi.waitFor(() => expect(batches).toHaveLength(1), { interval: 1 }); // the first batch is running now
     const rest = Array.from({ length: 10 }, (_, i) => batcher.submit(i + 1));
     await Promise.all([first, ...rest]);
     expect(batches.map((b) => b.length)).toEqual([1, 10]);

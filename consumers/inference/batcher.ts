@@ -1,10 +1,11 @@
 /**
  * A dynamic micro-batcher in the spirit of Triton's dynamic batcher: concurrent `submit(item)` calls
  * (from many keys and partitions of the per-key runner) are merged into one `run(items)`; each caller
- * gets its own item's result. A batch leaves when it is full (`maxBatchSize`) or when its oldest item
- * has waited `maxQueueDelayMs`, whichever comes first, and only while fewer than
- * `maxConcurrentBatches` runs are in flight; while a run is in flight the queue keeps filling, which
- * is what makes batches grow under load. The queue is bounded: a submit beyond `maxQueueSize` waits
+ * gets its own item's result. A batch leaves when it is full (`maxBatchSize`), when its oldest item
+ * has waited `maxQueueDelayMs`, or (eagerWhenIdle) at the end of the tick when nothing is running,
+ * and only while fewer than `maxConcurrentBatches` runs are in flight; while a run is in flight the
+ * queue keeps filling, which is what makes batches grow under load. The queue is bounded: a submit
+ * beyond `maxQueueSize` waits
  * for room (backpressure on the consumer, never unbounded memory).
  * See https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/user_guide/batcher.html
  */
@@ -19,6 +20,12 @@ export interface BatcherOptions {
   maxQueueSize: number;
   /** Batches running at once. */
   maxConcurrentBatches: number;
+  /**
+   * Send at the end of the tick when no batch is running, instead of waiting out the delay
+   * (default true). The delay then only applies while the model is busy, which is when waiting
+   * grows batches. False = Triton's behaviour: always wait up to the delay for a full batch.
+   */
+  eagerWhenIdle?: boolean;
   /** Monotonic clock, ms. Default performance.now. */
   now?: () => number;
 }
@@ -37,7 +44,7 @@ interface Pending<I, O> {
   enqueuedAt: number;
   resolve(result: Batched<O>): void;
   reject(error: unknown): void;
-  detach(): void;
+  signal: AbortSignal | undefined;
 }
 
 export type BatchRunner<I, O> = (items: I[]) => Promise<O[]>;
@@ -55,6 +62,7 @@ export class MicroBatcher<I, O> {
   private readonly now: () => number;
   private running = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timerAt = 0;
   private closed = false;
   private idle: (() => void)[] = [];
 
@@ -78,36 +86,26 @@ export class MicroBatcher<I, O> {
     return this.running;
   }
 
-  /** Scores one item as part of a batch. Rejects with the batch's error if its run fails. */
-  async submit(item: I, signal?: AbortSignal): Promise<Batched<O>> {
-    while (this.queue.length >= this.options.maxQueueSize && !this.closed) {
-      await this.waitForRoom(signal);
-    }
-    if (this.closed) {
-      // Whoever holds the batcher (a model slot) resubmits to the current version.
-      throw new BatcherClosedError();
-    }
-    signal?.throwIfAborted();
+  /**
+   * Scores one item as part of a batch. Rejects with the batch's error if its run fails. An item
+   * whose signal aborts while queued is dropped (and rejected) when its batch forms, at most
+   * `maxQueueDelayMs` later: no listener per item, which keeps the hot path allocation-light.
+   */
+  submit(item: I, signal?: AbortSignal): Promise<Batched<O>> {
+    if (this.queue.length >= this.options.maxQueueSize && !this.closed)
+      return this.submitWhenRoom(item, signal);
+    // Whoever holds the batcher (a model slot) resubmits to the current version.
+    if (this.closed) return Promise.reject(new BatcherClosedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Batched<O>>((resolve, reject) => {
-      const onAbort = () => {
-        const i = this.queue.indexOf(pending);
-        if (i >= 0) {
-          this.queue.splice(i, 1);
-          this.wakeOne();
-          reject(signal?.reason);
-        }
-      };
-      const pending: Pending<I, O> = {
-        item,
-        enqueuedAt: this.now(),
-        resolve,
-        reject,
-        detach: () => signal?.removeEventListener("abort", onAbort),
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.queue.push(pending);
+      this.queue.push({ item, enqueuedAt: this.now(), resolve, reject, signal });
       this.pump();
     });
+  }
+
+  private async submitWhenRoom(item: I, signal?: AbortSignal): Promise<Batched<O>> {
+    while (this.queue.length >= this.options.maxQueueSize && !this.closed) await this.waitForRoom(signal);
+    return this.submit(item, signal);
   }
 
   /** Stops accepting items, sends what is queued without waiting, resolves when every run finished. */
@@ -120,19 +118,25 @@ export class MicroBatcher<I, O> {
   }
 
   /**
-   * Sends every batch that is due while run slots are free; otherwise arms a timer for the oldest
-   * item's deadline. `fromTimer` marks the deadline of a 0 ms delay (the end of the submitting tick).
+   * Sends every batch that is due while run slots are free; otherwise arms a timer for the next
+   * deadline. A batch is due when it is full, when its oldest row waited `maxQueueDelayMs`, or — with
+   * `eagerWhenIdle` — as soon as no batch is running (at the end of the submitting tick): an idle
+   * model gains nothing from waiting, and rows that arrive while a batch runs form the next batch.
+   * `fromTimer` marks the end-of-tick deadline.
    */
   private pump(fromTimer = false): void {
     const { maxBatchSize, maxConcurrentBatches, maxQueueDelayMs } = this.options;
+    const eager = this.options.eagerWhenIdle ?? true;
     while (this.running < maxConcurrentBatches && this.queue.length > 0) {
       const waited = this.now() - this.queue[0]!.enqueuedAt;
+      const endOfTick = maxQueueDelayMs === 0 || (eager && this.running === 0);
       const due =
         this.closed ||
         this.queue.length >= maxBatchSize ||
-        (maxQueueDelayMs === 0 ? fromTimer : waited + 0.5 >= maxQueueDelayMs); // timers may fire ~1 ms early
+        (endOfTick && fromTimer) ||
+        (maxQueueDelayMs > 0 && waited + 0.5 >= maxQueueDelayMs); // timers may fire up to ~1 ms early
       if (!due) {
-        this.arm(maxQueueDelayMs - waited);
+        this.arm(endOfTick ? 0 : maxQueueDelayMs - waited);
         return;
       }
       this.dispatch(this.queue.splice(0, maxBatchSize));
@@ -140,19 +144,30 @@ export class MicroBatcher<I, O> {
   }
 
   private arm(ms: number): void {
-    if (this.timer !== undefined) return; // armed for an older item: never later than needed
+    const at = this.now() + Math.max(0, ms);
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return; // an earlier deadline is armed already
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
     const fire = () => {
       this.timer = undefined;
       this.pump(true);
     };
+    this.timerAt = at;
     // setImmediate runs after the I/O callbacks of this loop turn, so a burst of submits joins one batch.
     this.timer = ms <= 0 ? setImmediate(fire) : setTimeout(fire, Math.ceil(ms));
   }
 
-  private dispatch(batch: Pending<I, O>[]): void {
+  private dispatch(taken: Pending<I, O>[]): void {
+    for (let i = 0; i < taken.length; i++) this.wakeOne();
+    const batch: Pending<I, O>[] = [];
+    for (const p of taken) {
+      if (p.signal?.aborted) p.reject(p.signal.reason);
+      else batch.push(p);
+    }
+    if (batch.length === 0) return;
     this.running++;
-    for (const p of batch) p.detach();
-    for (let i = 0; i < batch.length; i++) this.wakeOne();
     const started = this.now();
     const settle = (fn: (p: Pending<I, O>, i: number, runMs: number) => void) => {
       const runMs = this.now() - started;
@@ -189,8 +204,12 @@ export class MicroBatcher<I, O> {
       .finally(() => {
         this.running--;
         if (this.queue.length > 0) this.pump();
-        if (this.running === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+        this.checkIdle();
       });
+  }
+
+  private checkIdle(): void {
+    if (this.running === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
   }
 
   private waitForRoom(signal?: AbortSignal): Promise<void> {

@@ -8,10 +8,24 @@ import { UnrecoverableError, VerdictError } from "../../lib/errors/index.ts";
 import type { InputSpec, ModelManifest } from "./registry/manifest.ts";
 import type { ModelRow, TensorValue } from "./types.ts";
 
-/** Throws a non-retriable validation error when the row cannot be fed to the model. */
-export function checkRow(m: ModelManifest, row: ModelRow): void {
+/** A row checked and laid out for one model: its features in model order, its text. */
+export interface PackedRow {
+  /** A plain array: cheaper to allocate per record than a typed array (GC pressure on the hot path). */
+  values: number[] | undefined;
+  text: string | undefined;
+}
+
+/**
+ * Checks a row against the model and lays its features out in model order, in one pass (it runs
+ * for every record, before the batch). Throws a non-retriable validation error for a missing or
+ * non-finite feature, or missing text.
+ */
+export function packRow(m: ModelManifest, row: ModelRow): PackedRow {
+  let values: number[] | undefined;
   if (m.inputs.some((i) => i.source === "features")) {
-    for (const name of m.features) {
+    values = new Array<number>(m.features.length);
+    for (let c = 0; c < m.features.length; c++) {
+      const name = m.features[c]!;
       const v = row.features[name];
       if (typeof v !== "number" || !Number.isFinite(v)) {
         throw new UnrecoverableError(
@@ -20,14 +34,22 @@ export function checkRow(m: ModelManifest, row: ModelRow): void {
           { context: { model: m.name, feature: name } },
         );
       }
+      values[c] = v;
     }
   }
-  if (m.inputs.some((i) => i.source === "text") && typeof row.text !== "string") {
+  const needsText = m.inputs.some((i) => i.source === "text");
+  if (needsText && typeof row.text !== "string") {
     throw new UnrecoverableError("VERDICT_ERR_VALIDATION", `model ${m.name}@${m.version} needs text`);
   }
+  return { values, text: needsText ? row.text : undefined };
 }
 
-function denseTensor(m: ModelManifest, spec: InputSpec, rows: readonly ModelRow[]): TensorValue {
+/** Throws like packRow when the row cannot be fed to the model. */
+export function checkRow(m: ModelManifest, row: ModelRow): void {
+  packRow(m, row);
+}
+
+function denseTensor(m: ModelManifest, spec: InputSpec, rows: readonly PackedRow[]): TensorValue {
   const width = m.features.length;
   const n = rows.length;
   const dims = [n, width];
@@ -35,23 +57,21 @@ function denseTensor(m: ModelManifest, spec: InputSpec, rows: readonly ModelRow[
     case "float32":
     case "float64": {
       const data = spec.dtype === "float32" ? new Float32Array(n * width) : new Float64Array(n * width);
-      rows.forEach((row, r) => {
-        for (let c = 0; c < width; c++) data[r * width + c] = row.features[m.features[c]!]!;
-      });
+      for (let r = 0; r < n; r++) {
+        const v = rows[r]!.values!;
+        for (let c = 0; c < width; c++) data[r * width + c] = v[c]!;
+      }
       return { dtype: spec.dtype, dims, data };
     }
     case "int32": {
       const data = new Int32Array(n * width);
-      rows.forEach((row, r) => {
-        for (let c = 0; c < width; c++) data[r * width + c] = Math.round(row.features[m.features[c]!]!);
-      });
+      for (let r = 0; r < n; r++) data.set(rows[r]!.values!.map(Math.round), r * width);
       return { dtype: "int32", dims, data };
     }
     case "int64": {
       const data = new BigInt64Array(n * width);
       rows.forEach((row, r) => {
-        for (let c = 0; c < width; c++)
-          data[r * width + c] = BigInt(Math.round(row.features[m.features[c]!]!));
+        for (let c = 0; c < width; c++) data[r * width + c] = BigInt(Math.round(row.values![c]!));
       });
       return { dtype: "int64", dims, data };
     }
@@ -63,8 +83,8 @@ function denseTensor(m: ModelManifest, spec: InputSpec, rows: readonly ModelRow[
   }
 }
 
-/** The feeds of one batch. */
-export function encodeBatch(m: ModelManifest, rows: readonly ModelRow[]): Record<string, TensorValue> {
+/** The feeds of one batch of packed rows. */
+export function encodePacked(m: ModelManifest, rows: readonly PackedRow[]): Record<string, TensorValue> {
   const feeds: Record<string, TensorValue> = {};
   for (const spec of m.inputs) {
     feeds[spec.name] =
@@ -77,6 +97,14 @@ export function encodeBatch(m: ModelManifest, rows: readonly ModelRow[]): Record
         : denseTensor(m, spec, rows);
   }
   return feeds;
+}
+
+/** The feeds of one batch (rows are checked and packed first). */
+export function encodeBatch(m: ModelManifest, rows: readonly ModelRow[]): Record<string, TensorValue> {
+  return encodePacked(
+    m,
+    rows.map((r) => packRow(m, r)),
+  );
 }
 
 /** The positive-class probability of each of `n` rows from the declared output. */
@@ -101,7 +129,7 @@ export function decodeScores(m: ModelManifest, outputs: Record<string, TensorVal
   return scores;
 }
 
-/** The row a record of `features`/`text` makes, with the model's features picked by name. */
+/** Rows of a parity sample (features in model order, or texts) as ModelRows. */
 export function rowsFromParity(m: ModelManifest, rows?: number[][], texts?: string[]): ModelRow[] {
   const n = rows?.length ?? texts?.length ?? 0;
   return Array.from({ length: n }, (_, i) => ({

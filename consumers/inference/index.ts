@@ -1,6 +1,6 @@
 export { type Batched, BatcherClosedError, type BatcherOptions, MicroBatcher } from "./batcher.ts";
 export { type BreakerOptions, type BreakerState, CircuitBreaker } from "./breaker.ts";
-export { checkRow, decodeScores, encodeBatch } from "./encode.ts";
+export { checkRow, decodeScores, encodeBatch, encodePacked, type PackedRow, packRow } from "./encode.ts";
 export { createInferenceStage, type InferenceDeps, type InferenceStage } from "./inference.ts";
 export { inCanary, keyHash, ModelSlot, type SlotScores } from "./model-slot.ts";
 export { LoadedModel, type LoadOptions } from "./model-version.ts";

@@ -9,7 +9,15 @@ import { UnrecoverableError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { BatcherOptions } from "./batcher.ts";
 import { MicroBatcher } from "./batcher.ts";
-import { checkRow, decodeScores, encodeBatch, rowsFromParity, syntheticRows } from "./encode.ts";
+import {
+  decodeScores,
+  encodeBatch,
+  encodePacked,
+  type PackedRow,
+  packRow,
+  rowsFromParity,
+  syntheticRows,
+} from "./encode.ts";
 import { ProviderChain, type ProviderChainOptions } from "./provider-chain.ts";
 import type { ModelManifest } from "./registry/manifest.ts";
 import type { ModelFiles } from "./registry/registry.ts";
@@ -35,7 +43,7 @@ export class LoadedModel {
   private constructor(
     readonly manifest: ModelManifest,
     private readonly chain: ProviderChain,
-    private readonly batcher: MicroBatcher<ModelRow, Scored>,
+    private readonly batcher: MicroBatcher<PackedRow, Scored>,
   ) {}
 
   static async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
@@ -58,8 +66,8 @@ export class LoadedModel {
       },
       { ...options.chain, logger: options.logger },
     );
-    const batcher = new MicroBatcher<ModelRow, Scored>(async (rows) => {
-      const { outputs, provider } = await chain.run(encodeBatch(m, rows), outputNames);
+    const batcher = new MicroBatcher<PackedRow, Scored>(async (rows) => {
+      const { outputs, provider } = await chain.run(encodePacked(m, rows), outputNames);
       return decodeScores(m, outputs, rows.length).map((score) => ({ score, provider }));
     }, options.batching);
     return new LoadedModel(m, chain, batcher);
@@ -88,8 +96,7 @@ export class LoadedModel {
 
   /** Scores one row as part of a batch. A bad row is refused alone (non-retriable validation error). */
   async score(row: ModelRow, signal?: AbortSignal): Promise<RowScore> {
-    checkRow(this.manifest, row);
-    const r = await this.batcher.submit(row, signal);
+    const r = await this.batcher.submit(packRow(this.manifest, row), signal);
     if (!Number.isFinite(r.value.score)) {
       throw new UnrecoverableError(
         "VERDICT_ERR_MODEL_RUNTIME",

@@ -31,6 +31,11 @@ export const batchingSchema = z
     maxQueueSize: z.number().int().min(1).default(4096),
     /** session.run calls in flight per model version. Default 2 (one runs, the next fills). */
     maxConcurrentBatches: z.number().int().min(1).default(2),
+    /**
+     * When no batch is running, send what the current tick queued at once instead of waiting out
+     * maxQueueDelayMs (the delay then only applies while the model is busy). Default true.
+     */
+    eagerWhenIdle: z.boolean().default(true),
   })
   .strict();
 
@@ -72,6 +77,7 @@ export const inferenceSettingsSchema = z
       maxQueueDelayMs: 2,
       maxQueueSize: 4096,
       maxConcurrentBatches: 2,
+      eagerWhenIdle: true,
     }),
     /** ONNX Runtime intra-op threads per session. Default: ONNX Runtime's (all cores). */
     intraOpNumThreads: z.number().int().min(1).optional(),
