@@ -42,10 +42,10 @@ describe("MicroBatcher", () => {
   });
 
   it("sends a full batch at once, without waiting for the delay", async () => {
-    const { batcher } = doubling({ maxBatchSize: 3, maxQueueDelayMs: 1000 });
+    const { batcher } = doubling({ maxBatchSize: 3, maxQueueDelayMs: 5000, eagerWhenIdle: false });
     const t0 = performance.now();
     await Promise.all([1, 2, 3].map((x) => batcher.submit(x)));
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it("honours maxQueueDelayMs: a lone row leaves after about the delay, not before (eagerWhenIdle off)", async () => {
@@ -54,22 +54,23 @@ describe("MicroBatcher", () => {
     const r = await batcher.submit(1);
     const waited = performance.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(28);
-    expect(waited).toBeLessThan(30 + 50);
+    expect(waited).toBeLessThan(30 + 200); // generous: timers run late on a loaded machine
     expect(r.queueMs).toBeGreaterThanOrEqual(28);
     expect(r.batchSize).toBe(1);
   });
 
   it("eagerWhenIdle (default): an idle model takes the tick's rows at once; a busy one waits up to the delay", async () => {
-    const { batcher, batches } = doubling({ maxQueueDelayMs: 30, maxBatchSize: 100 }, 10);
+    // A long delay makes the difference obvious even on a loaded machine.
+    const { batcher, batches } = doubling({ maxQueueDelayMs: 1000, maxBatchSize: 100 }, 10);
     const t0 = performance.now();
     const first = [1, 2].map((x) => batcher.submit(x)); // idle: sent at the end of this tick
     await vi.waitFor(() => expect(batches).toHaveLength(1), { interval: 1 });
-    expect(performance.now() - t0).toBeLessThan(15);
-    const second = batcher.submit(3); // busy: joins the queue, waits (bounded by the delay)
+    expect(performance.now() - t0).toBeLessThan(500);
+    const second = batcher.submit(3); // busy: queued; sent when the running batch ends (idle again)
     const r = await second;
     await Promise.all(first);
     expect(batches).toEqual([[1, 2], [3]]);
-    expect(r.queueMs).toBeLessThan(30 + 20);
+    expect(r.queueMs).toBeLessThan(500);
   });
 
   it("with delay 0 still merges the calls made in the same tick", async () => {

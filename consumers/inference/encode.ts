@@ -129,12 +129,16 @@ export function decodeScores(m: ModelManifest, outputs: Record<string, TensorVal
   return scores;
 }
 
-/** Rows of a parity sample (features in model order, or texts) as ModelRows. */
-export function rowsFromParity(m: ModelManifest, rows?: number[][], texts?: string[]): ModelRow[] {
-  const n = rows?.length ?? texts?.length ?? 0;
+/** Rows of a parity sample as ModelRows; columns are matched by name when the sample names them. */
+export function rowsFromParity(
+  m: ModelManifest,
+  sample: { rows?: number[][]; texts?: string[]; features?: string[] },
+): ModelRow[] {
+  const columns = sample.features ?? m.features;
+  const n = sample.rows?.length ?? sample.texts?.length ?? 0;
   return Array.from({ length: n }, (_, i) => ({
-    features: Object.fromEntries(m.features.map((f, c) => [f, rows?.[i]?.[c] ?? 0])),
-    ...(texts ? { text: texts[i] ?? "" } : {}),
+    features: Object.fromEntries(columns.map((f, c) => [f, sample.rows?.[i]?.[c] ?? Number.NaN])),
+    ...(sample.texts ? { text: sample.texts[i] ?? "" } : {}),
   }));
 }
 

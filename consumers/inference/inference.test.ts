@@ -214,7 +214,7 @@ describe("rollout: hot reload, canary, shadow", () => {
     const s = await stage({ runtime, registry, root });
 
     const inFlight = [1, 2, 3].map((i) => handler(s)(transaction(i), ctx(`c${i}`)));
-    await vi.waitFor(() => expect(runtime.runs.length).toBeGreaterThan(1)); // the batch is running
+    await vi.waitFor(() => expect(runtime.running).toBe(1), { interval: 1 }); // the batch is running
     await registry.activate("fraud-lr", "1.1.0");
     await s.settled();
     const later = await handler(s)(transaction(9), ctx("c9"));

@@ -20,8 +20,16 @@ import { ModelRegistry } from "./registry/registry.ts";
 import type { ModelRow, ModelRuntime, PreCheck, RowScore, RuleOutcome } from "./types.ts";
 
 export interface InferenceDeps {
-  /** Feature names the features stage puts on every record, per domain (checked against each model). */
+  /**
+   * Feature names the features stage puts on every record, per domain (checked against each model):
+   * `{ fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES }` from consumers/features.
+   */
   features: { fraud: readonly string[]; moderation: readonly string[] };
+  /**
+   * Feature sets (name@version) the stream computes; a model whose model.json names another is
+   * refused (train/serve skew). `{ fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET }`. Default: unchecked.
+   */
+  featureSets?: { fraud?: string; moderation?: string };
   /** Model runtime. Default: onnxruntime-node. */
   runtime?: ModelRuntime;
   /** Model registry. Default: one on `settings.registry.root` (closed with the stage). */
@@ -82,8 +90,10 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
               `Model ${m.name}@${m.version} is a ${m.domain} model; it is configured for ${domain}`,
             );
           }
+          const featureSet = deps.featureSets?.[domain];
           return LoadedModel.load(files, {
             runtime,
+            ...(featureSet ? { featureSet } : {}),
             provided: { features: deps.features[domain], text: domain === "moderation" },
             chain: {
               providers: settings.providers,

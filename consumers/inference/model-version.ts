@@ -27,6 +27,8 @@ import type { ModelRow, ModelRuntime, RowScore } from "./types.ts";
 export interface LoadOptions {
   runtime: ModelRuntime;
   provided: ProvidedInputs;
+  /** The feature set (name@version) the stream computes; a model trained on another is refused. */
+  featureSet?: string;
   chain: Omit<ProviderChainOptions, "logger">;
   batching: Omit<BatcherOptions, "now">;
   logger: Logger;
@@ -49,9 +51,14 @@ export class LoadedModel {
   static async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
     const m = files.manifest;
     checkProvided(m, options.provided);
-    const probeRows = files.parity
-      ? rowsFromParity(m, files.parity.rows, files.parity.texts)
-      : syntheticRows(m);
+    if (options.featureSet && m.featureSet && m.featureSet !== options.featureSet) {
+      throw new UnrecoverableError(
+        "VERDICT_ERR_MODEL_INVALID",
+        `Model ${m.name}@${m.version} was trained on feature set ${m.featureSet}; the stream computes ${options.featureSet}`,
+        { context: { model: m.name, version: m.version } },
+      );
+    }
+    const probeRows = files.parity ? rowsFromParity(m, files.parity) : syntheticRows(m);
     const outputNames = [m.output.name];
     const chain = await ProviderChain.open(
       options.runtime,
@@ -62,7 +69,12 @@ export class LoadedModel {
         feeds: encodeBatch(m, probeRows),
         outputNames,
         scores: (outputs) => decodeScores(m, outputs, probeRows.length),
-        ...(files.parity ? { expected: files.parity.scores } : {}),
+        ...(files.parity
+          ? {
+              expected: files.parity.scores,
+              expectedTolerance: m.parity?.tolerance ?? files.parity.tolerance ?? options.chain.tolerance,
+            }
+          : {}),
       },
       { ...options.chain, logger: options.logger },
     );

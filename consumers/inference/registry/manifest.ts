@@ -23,7 +23,16 @@ export const inputSpecSchema = z.object({
   source: z.enum(["features", "text"]).default("features"),
 });
 
-const featureStats = z.object({ mean: z.number(), std: z.number().nonnegative() }).loose();
+/** A reference distribution: decile edges and proportions (for drift), mean/std when numeric. */
+const distribution = z
+  .object({
+    edges: z.array(z.number()).optional(),
+    proportions: z.array(z.number().min(0).max(1)).optional(),
+    count: z.number().int().optional(),
+    mean: z.number().optional(),
+    std: z.number().nonnegative().optional(),
+  })
+  .loose();
 
 export const manifestSchema = z
   .object({
@@ -36,6 +45,10 @@ export const manifestSchema = z
     /** Dense feature names in the model's input order. */
     features: z.array(z.string().min(1)).default([]),
     inputs: z.array(inputSpecSchema).min(1),
+    /** The graph's outputs as exported; checked against the session when declared. */
+    outputs: z
+      .array(z.object({ name: z.string().min(1), dtype: z.string(), shape: z.array(dim) }).loose())
+      .optional(),
     /** Which output holds the positive-class probability: tensor name and column (for [N, C] outputs). */
     output: z.object({ name: z.string().min(1), index: z.number().int().min(0).default(0) }),
     /** Score cut-offs: below review → approve/allow; [review, decline|block) → review; above → decline/block. */
@@ -49,7 +62,12 @@ export const manifestSchema = z
     metrics: z.record(z.string(), z.unknown()).optional(),
     /** Reference distributions from the training data (drift detection, explanations). */
     reference: z
-      .object({ features: z.record(z.string(), featureStats).optional(), score: z.unknown().optional() })
+      .object({ features: z.record(z.string(), distribution).optional(), score: distribution.optional() })
+      .loose()
+      .optional(),
+    /** The exporter's parity sample (rows and their onnxruntime scores) and the tolerance to hold. */
+    parity: z
+      .object({ file: z.string().default("parity-sample.json"), tolerance: z.number().positive() })
       .loose()
       .optional(),
   })
@@ -106,9 +124,13 @@ export function parseManifest(raw: unknown, where: string): ModelManifest {
   return Object.freeze(parsed.data);
 }
 
-/** Reference mean/std per feature, when the model declares them. */
+/** Reference mean/std of the features whose distribution has them. */
 export function featureReference(m: ModelManifest): Record<string, { mean: number; std: number }> {
-  return (m.reference?.features as Record<string, { mean: number; std: number }> | undefined) ?? {};
+  const out: Record<string, { mean: number; std: number }> = {};
+  for (const [name, d] of Object.entries(m.reference?.features ?? {})) {
+    if (typeof d.mean === "number" && typeof d.std === "number") out[name] = { mean: d.mean, std: d.std };
+  }
+  return out;
 }
 
 /** The upper threshold under its domain's name. */

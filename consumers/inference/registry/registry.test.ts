@@ -163,6 +163,32 @@ describe("model validation at load (real ONNX Runtime)", () => {
     expect(await refusal(root)).toMatch(/parity sample .* away from the exported scores/);
   });
 
+  it("refuses a model.onnx that is not the file model.json describes (artifact sha256)", async () => {
+    await editManifest(root, "fraud-lr", "1.0.0", (m) => {
+      (m.artifact as { sha256: string }).sha256 = "0".repeat(64);
+    });
+    await expect(new ModelRegistry({ root }).load("fraud-lr", "1.0.0")).rejects.toThrow(
+      /model\.onnx \(715 bytes, sha256 [0-9a-f]{12}…\) is not the file model\.json describes/,
+    );
+  });
+
+  it("refuses a model trained on another feature set than the stream computes", async () => {
+    const registry = new ModelRegistry({ root });
+    const options = { ...loadOptions(onnxRuntime()), featureSet: "fraud-baseline@2" };
+    await expect(LoadedModel.load(await registry.load("fraud-lr", "1.0.0"), options)).rejects.toThrow(
+      "Model fraud-lr@1.0.0 was trained on feature set fraud-baseline@1; the stream computes fraud-baseline@2",
+    );
+  });
+
+  it("refuses declared outputs the graph does not have", async () => {
+    await editManifest(root, "fraud-lr", "1.0.0", (m) => {
+      (m.outputs as { dtype: string }[])[0]!.dtype = "float32";
+    });
+    expect(await refusal(root)).toContain(
+      'output "label": model.json says float32, the ONNX graph says int64',
+    );
+  });
+
   it("is never half-loaded: a refused model releases every session it opened", async () => {
     const runtime = new FakeRuntime({
       providers: { cuda: {} },

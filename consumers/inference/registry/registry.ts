@@ -7,6 +7,7 @@
  * version by editing that file, on any host sharing the folder, hot-reloads every stage. Polling
  * rather than fs.watch because inotify misses ConfigMap symlink swaps and network filesystems.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -33,12 +34,16 @@ export interface Rollout {
 }
 
 export interface ParitySample {
-  /** Feature rows in the model's feature order (dense models). */
+  /** Column names of `rows` (default: the model's feature order). */
+  features?: string[];
+  /** Feature rows (dense models). */
   rows?: number[][];
   /** Texts (text models). */
   texts?: string[];
   /** Positive-class scores from onnxruntime (Python, CPU) for those rows. */
   scores: number[];
+  /** Largest |Δscore| allowed when onnxruntime-node replays them (model.json parity.tolerance wins). */
+  tolerance?: number;
 }
 
 export interface ModelFiles {
@@ -246,13 +251,34 @@ export class ModelRegistry {
         { context: { model: name, version } },
       );
     }
-    const parityPath = join(dir, "parity-sample.json");
+    await checkArtifact(manifest, modelPath, name, version);
+    const parityPath = join(dir, manifest.parity?.file ?? "parity-sample.json");
     const parity = existsSync(parityPath) ? parseParity(await readJson(parityPath), parityPath) : undefined;
     return { name, version, dir, modelPath, manifest, ...(parity ? { parity } : {}) };
   }
 }
 
 function noop(): void {}
+
+/** model.json's artifact block, when present, must describe this model.onnx (size, then sha256). */
+async function checkArtifact(
+  m: ModelManifest,
+  modelPath: string,
+  name: string,
+  version: string,
+): Promise<void> {
+  const artifact = (m as { artifact?: { sha256?: string; bytes?: number } }).artifact;
+  if (!artifact?.sha256) return;
+  const bytes = await readFile(modelPath);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== artifact.sha256 || (artifact.bytes !== undefined && artifact.bytes !== bytes.length)) {
+    throw new UnrecoverableError(
+      "VERDICT_ERR_MODEL_INVALID",
+      `Model ${name}@${version}: model.onnx (${bytes.length} bytes, sha256 ${sha256.slice(0, 12)}…) is not the file model.json describes (${artifact.bytes} bytes, sha256 ${artifact.sha256.slice(0, 12)}…)`,
+      { context: { model: name, version } },
+    );
+  }
+}
 
 async function readJson(path: string): Promise<unknown> {
   try {

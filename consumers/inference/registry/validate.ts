@@ -86,6 +86,15 @@ export function checkSession(m: ModelManifest, session: Session): void {
       `the ONNX graph has an input "${extra.name}" (${extra.dtype}) that model.json does not declare`,
     );
   }
+  for (const declared of m.outputs ?? []) {
+    const real = session.outputs.find((o) => o.name === declared.name);
+    if (!real) problems.push(`output "${declared.name}" is declared in model.json but not in the ONNX graph`);
+    else if (real.dtype !== declared.dtype) {
+      problems.push(
+        `output "${declared.name}": model.json says ${declared.dtype}, the ONNX graph says ${real.dtype}`,
+      );
+    }
+  }
   const out = session.outputs.find((o) => o.name === m.output.name);
   if (!out) {
     problems.push(

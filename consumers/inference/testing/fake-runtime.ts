@@ -50,6 +50,8 @@ export class FakeRuntime implements ModelRuntime {
   readonly runs: FakeRun[] = [];
   readonly created: { provider: string; modelPath: string }[] = [];
   readonly released: { provider: string; modelPath: string }[] = [];
+  /** Runs started and not finished yet. */
+  running = 0;
   readonly providers: Record<string, FakeProvider>;
 
   constructor(private readonly options: FakeRuntimeOptions = {}) {
@@ -68,16 +70,22 @@ export class FakeRuntime implements ModelRuntime {
     const manifest = JSON.parse(readFileSync(join(dirname(request.modelPath), "model.json"), "utf8")) as {
       inputs: { name: string; dtype: string; shape: (number | null)[]; source?: string }[];
       output: { name: string; index?: number };
+      outputs?: { name: string; dtype: string; shape: (number | null)[] }[];
     };
     const inputs: IoSpec[] =
       this.options.inputs ??
       manifest.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => d ?? "N") }));
-    const outputs: IoSpec[] = [{ name: manifest.output.name, dtype: "float32", shape: ["N", 2] }];
+    const outputs: IoSpec[] = manifest.outputs?.map((o) => ({
+      name: o.name,
+      dtype: o.dtype,
+      shape: o.shape.map((d) => d ?? "N"),
+    })) ?? [{ name: manifest.output.name, dtype: "float32", shape: ["N", 2] }];
     const score = this.options.score ?? defaultScore;
     const { modelPath, provider } = request;
     this.created.push({ provider, modelPath });
     const runs = this.runs;
     const released = this.released;
+    const self = this;
     return {
       provider,
       inputs,
@@ -88,7 +96,9 @@ export class FakeRuntime implements ModelRuntime {
         const denseFeed = dense ? feeds[dense.name] : undefined;
         const textFeed = text ? feeds[text.name] : undefined;
         const n = (denseFeed ?? textFeed)?.dims[0] ?? 0;
+        self.running++;
         if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
+        self.running--;
         const fail = behaviour.failRuns === "always" || (behaviour.failRuns ?? 0) > 0;
         if (typeof behaviour.failRuns === "number" && behaviour.failRuns > 0) behaviour.failRuns--;
         runs.push({ provider, modelPath, batchSize: n, ok: !fail });
