@@ -275,6 +275,24 @@ describe("rollout: hot reload, canary, shadow", () => {
     expect(value(again[0]!).model.version).toBe(versions[0]);
   });
 
+  it("rollout changes at run time through the registry API, and a dropped candidate is released", async () => {
+    const runtime = new FakeRuntime();
+    const s = await stage({
+      runtime,
+      settings: { models: { fraud: { name: "fraud-lr", version: "1.0.0", shadow: [] } } },
+    });
+    await s.registry.setRollout("fraud-lr", { canary: { version: "1.1.0", percent: 100 }, shadow: [] });
+    await s.settled();
+    expect(value((await handler(s)(transaction(1), ctx("c1")))[0]!).model.version).toBe("1.1.0");
+    expect(s.status().fraud?.canary).toMatchObject({ version: "1.1.0", percent: 100 });
+    await s.registry.setRollout("fraud-lr", { shadow: [] });
+    await s.settled();
+    expect(value((await handler(s)(transaction(2), ctx("c1")))[0]!).model.version).toBe("1.0.0");
+    await vi.waitFor(() =>
+      expect(runtime.released.some((r) => r.modelPath.includes("/fraud-lr/1.1.0/"))).toBe(true),
+    );
+  });
+
   it("shadow: the candidate scores the same rows to the shadow topic and never changes the verdict's score", async () => {
     const runtime = new FakeRuntime({ score: (_row, path) => (path.includes("1.1.0") ? 0.99 : 0.1) });
     const s = await stage({

@@ -99,6 +99,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
               providers: settings.providers,
               tolerance: settings.tolerance,
               breaker: settings.breaker,
+              runTimeoutMs: settings.runTimeoutMs,
               ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
             },
             batching: settings.batching,

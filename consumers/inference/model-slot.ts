@@ -146,9 +146,9 @@ export class ModelSlot {
       }
       this.enqueue(() => this.apply(e.version, this.deps.registry.rollout(this.name), false));
     } else {
-      this.enqueue(() =>
-        this.apply(this.routing?.active.version ?? e.rollout.canary?.version ?? "", e.rollout, false),
-      );
+      this.enqueue(async () => {
+        if (this.routing) await this.apply(this.routing.active.version, e.rollout, false);
+      });
     }
   }
 

@@ -61,6 +61,8 @@ export const inferenceSettingsSchema = z
   .object({
     /** Provider chain in order of preference. Default VERDICT_EP, else "cuda,webgpu,cpu". */
     providers: providerList.default(["cuda", "webgpu", "cpu"]),
+    /** A session.run still running after this counts as a provider failure (batch moves on). Default 10000. */
+    runTimeoutMs: z.number().int().min(1).default(10_000),
     /** Largest |Δscore| a provider may differ from the CPU reference in its self-check. Default 1e-3. */
     tolerance: z.number().positive().default(1e-3),
     breaker: z

@@ -114,6 +114,33 @@ describe("execution provider chain", () => {
     await model.close();
   });
 
+  it("a hung provider run times out and the batch moves on to the next provider", async () => {
+    const runtime = new FakeRuntime({ providers: { cuda: {} } });
+    const files = await new ModelRegistry({ root: await tempModels({ parity: false }) }).load(
+      "fraud-lr",
+      "1.0.0",
+    );
+    const model = await LoadedModel.load(files, {
+      runtime,
+      provided: { features: FIXTURE_FRAUD_FEATURES, text: false },
+      chain: {
+        providers: ["cuda", "cpu"],
+        tolerance: 1e-3,
+        breaker: { failureThreshold: 5, cooldownMs: 1000 },
+        runTimeoutMs: 50,
+      },
+      batching: { maxBatchSize: 16, maxQueueDelayMs: 1, maxQueueSize: 100, maxConcurrentBatches: 1 },
+      logger: captureLogger().logger,
+    });
+    runtime.providers.cuda!.delayMs = 5_000; // hangs (as far as the stream is concerned)
+    const t0 = performance.now();
+    const r = await model.score({ features: fraudFeatures(50) });
+    expect(r.model.provider).toBe("cpu");
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    runtime.providers.cuda!.delayMs = 0;
+    await model.close();
+  });
+
   it("fails the batch retriably (for the runner to retry) only when every provider failed", async () => {
     const runtime = new FakeRuntime({ providers: { cuda: {} } });
     const model = await load(runtime, ["cuda", "cpu"]);

@@ -23,6 +23,12 @@ export interface ProviderChainOptions {
   /** Max |Δscore| between a provider and the CPU reference (and CPU vs the parity sample). */
   tolerance: number;
   breaker: { failureThreshold: number; cooldownMs: number };
+  /**
+   * A run that has not settled after this long counts as a failure of its provider and the batch moves
+   * on (a hung device must not stall the stream). The native call cannot be cancelled; its late result
+   * is ignored. Default: no limit.
+   */
+  runTimeoutMs?: number;
   intraOpNumThreads?: number;
   logger: Logger;
   now?: () => number;
@@ -68,7 +74,20 @@ export class ProviderChain {
     private readonly entries: Entry[],
     private readonly model: string,
     private readonly logger: Logger,
+    private readonly runTimeoutMs?: number,
   ) {}
+
+  private runOn(entry: Entry, feeds: Record<string, TensorValue>, outputNames: readonly string[]) {
+    const run = entry.session.run(feeds, outputNames);
+    const limit = this.runTimeoutMs;
+    if (!limit) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`run timed out after ${limit} ms`)), limit);
+    });
+    run.catch(noop); // a late failure after the timeout is not an unhandled rejection
+    return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+  }
 
   static async open(
     runtime: ModelRuntime,
@@ -175,7 +194,7 @@ export class ProviderChain {
       { providers: kept.map((e) => e.provider), requested: options.providers },
       `model ${probe.model} runs on ${kept[0]!.provider}`,
     );
-    return new ProviderChain(kept, probe.model, logger);
+    return new ProviderChain(kept, probe.model, logger, options.runTimeoutMs);
   }
 
   /** The provider batches go to now: the first whose breaker is not open. */
@@ -197,7 +216,7 @@ export class ProviderChain {
         continue;
       }
       try {
-        const outputs = await entry.session.run(feeds, outputNames);
+        const outputs = await this.runOn(entry, feeds, outputNames);
         entry.breaker.success();
         return { outputs, provider: entry.provider };
       } catch (err) {
