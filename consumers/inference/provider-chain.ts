@@ -243,6 +243,10 @@ export class ProviderChain {
 
 function noop(): void {}
 
+/** The useful part of an error for a log line: ONNX Runtime prefixes its source location and C++ signature. */
 function firstLine(err: unknown): string {
-  return (errorMessage(err).split("\n")[0] ?? "").slice(0, 200);
+  let line = errorMessage(err).split("\n")[0] ?? "";
+  const reason = line.search(/Failed to|failed to/);
+  if (line.includes("/onnxruntime_src/") && reason > 0) line = line.slice(reason);
+  return line.slice(0, 200);
 }

@@ -1,0 +1,84 @@
+/**
+ * The trained models in models/ (when present) through the real stage: the contracts line up
+ * (feature names and feature set from consumers/features, model.json, the ONNX graph, parity), the
+ * provider chain falls back to what this machine has, and scores come out. Skipped per model when
+ * training has not produced it.
+ */
+import { existsSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../lib/log/index.ts";
+import type { Scored } from "../../schemas/generated/types.ts";
+import { TOPICS } from "../../topology/index.ts";
+import { FEATURE_SET, FRAUD_FEATURE_NAMES } from "../features/fraud/index.ts";
+import { MODERATION_FEATURE_NAMES, MODERATION_FEATURE_SET } from "../features/moderation/index.ts";
+import type { StageContext, StageOutput } from "../runtime/index.ts";
+import { createInferenceStage, type InferenceStage } from "./inference.ts";
+import { ModelRegistry } from "./registry/registry.ts";
+import { post, transaction } from "./testing/fixtures.ts";
+
+const registry = new ModelRegistry({ root: "models" });
+const has = (name: string) => existsSync(`models/${name}`);
+const stages: InferenceStage[] = [];
+afterAll(async () => {
+  for (const s of stages) await s.stop();
+});
+
+const quiet = silentLogger();
+const ctx = (key: string): StageContext => ({
+  stage: "inference",
+  topic: "",
+  partition: 0,
+  offset: "0",
+  key,
+  headers: {},
+  timestamp: Date.now(),
+  attempt: 1,
+  logger: quiet,
+  signal: new AbortController().signal,
+  now: Date.now,
+});
+
+async function stage(domain: "fraud" | "moderation", name: string): Promise<InferenceStage> {
+  const s = createInferenceStage({
+    features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
+    featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
+    registry,
+    settings: { providers: "cuda,webgpu,cpu", models: { [domain]: { name } }, registry: { watch: false } },
+  });
+  await s.start();
+  stages.push(s);
+  return s;
+}
+
+const run = (s: InferenceStage, topic: typeof TOPICS.transactionFeatures | typeof TOPICS.postFeatures) =>
+  s.inputs.find((i) => i.topic.name === topic.name)!.handle as (
+    v: unknown,
+    c: StageContext,
+  ) => Promise<StageOutput[]>;
+
+describe("trained models in models/", () => {
+  for (const name of ["fraud-mlp", "fraud-gbt"]) {
+    it.skipIf(!has(name))(`${name} loads against the stream's features and scores`, async () => {
+      const s = await stage("fraud", name);
+      expect(s.activeProvider("fraud")).toBeDefined();
+      const tx = transaction(1, "c1", 80);
+      tx.features = Object.fromEntries(FRAUD_FEATURE_NAMES.map((f) => [f, tx.features[f] ?? 0]));
+      const out = await run(s, TOPICS.transactionFeatures)(tx, ctx("c1"));
+      const v = out[0]!.value as Scored;
+      expect(v.model.name).toBe(name);
+      expect(v.score).toBeGreaterThanOrEqual(0);
+      expect(v.score).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it.skipIf(!has("moderation-text"))("moderation-text scores text on the string tensor", async () => {
+    const s = await stage("moderation", "moderation-text");
+    const features = Object.fromEntries(MODERATION_FEATURE_NAMES.map((f) => [f, 0]));
+    const [nice, rude] = await Promise.all([
+      run(s, TOPICS.postFeatures)({ ...post(1, "have a lovely day"), features }, ctx("a1")),
+      run(s, TOPICS.postFeatures)({ ...post(2, "shut up you stupid idiot"), features }, ctx("a2")),
+    ]);
+    expect((nice[0]!.value as Scored).score).toBeLessThan(0.5);
+    expect((rude[0]!.value as Scored).score).toBeGreaterThan(0.5);
+  });
+});
