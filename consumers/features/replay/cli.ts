@@ -4,7 +4,7 @@
  *
  *   tsx consumers/features/replay/cli.ts                      # book scale → training/data/fraud-features.csv
  *   tsx consumers/features/replay/cli.ts --days 30 --customers 500 --terminals 1000 --out /tmp/f.csv
- *   tsx consumers/features/replay/cli.ts --posts 10000        # also the moderation table
+ *   tsx consumers/features/replay/cli.ts --posts 10000        # also training/data/moderation-features.csv
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -12,7 +12,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { VerdictError } from "../../../lib/errors/index.ts";
 import { TRANSACTION_DEFAULTS } from "../../../producers/simulators/transactions/index.ts";
 import { FRAUD_CSV_COLUMNS, fraudCsvLine, writeCsv } from "./csv.ts";
-import { DEFAULT_FRAUD_OUTPUT } from "./options.ts";
+import { MODERATION_CSV_COLUMNS, moderationCsvLine, replayModerationFeatures } from "./moderation-replay.ts";
+import { DEFAULT_FRAUD_OUTPUT, DEFAULT_MODERATION_OUTPUT } from "./options.ts";
 import { type FraudFeatureRow, type ReplaySummary, replayFeatures } from "./replay.ts";
 
 const int = (value: string): number => {
@@ -33,6 +34,8 @@ export function buildReplayCommand(): Command {
     .option("--seed <n>", "simulator seed (uint32)", int, D.seed)
     .option("--start-date <YYYY-MM-DD>", "first day, midnight UTC", D.startDate)
     .option("--out <file>", "fraud features CSV", DEFAULT_FRAUD_OUTPUT)
+    .option("--posts <n>", "also simulate n posts and write the moderation features table", int, 0)
+    .option("--posts-out <file>", "moderation features CSV", DEFAULT_MODERATION_OUTPUT)
     .option("--quiet", "no progress on stderr");
 }
 
@@ -41,6 +44,8 @@ export interface ReplayCliResult {
   out: string;
   summary: ReplaySummary;
   totalMs: number;
+  /** Moderation rows written (0 without --posts). */
+  posts: number;
 }
 
 export async function runReplayCli(argv: readonly string[]): Promise<ReplayCliResult> {
@@ -82,10 +87,24 @@ export async function runReplayCli(argv: readonly string[]): Promise<ReplayCliRe
     process.stderr.write(
       `replay: wrote ${count} rows to ${o.out} in ${(totalMs / 1000).toFixed(1)} s ` +
         `(simulate ${(s.simulateMs / 1000).toFixed(1)} s, features ${(s.featuresMs / 1000).toFixed(1)} s; ` +
-        `${s.frauds} frauds, ${s.labels} labels, ${s.stats.incomplete} incomplete)\n`,
+        `${s.frauds} frauds, ${s.labels} labels, ${s.rejected} rejected by ingest, ${s.stats.incomplete} incomplete)\n`,
     );
   }
-  return { rows: count, out: o.out, summary, totalMs };
+  let posts = 0;
+  if (o.posts > 0) {
+    const postsStarted = performance.now();
+    posts = await writeCsv(
+      o.postsOut,
+      MODERATION_CSV_COLUMNS,
+      replayModerationFeatures({ count: o.posts, seed: o.seed, startDate: o.startDate }),
+      moderationCsvLine,
+    );
+    if (!o.quiet) {
+      const seconds = ((performance.now() - postsStarted) / 1000).toFixed(1);
+      process.stderr.write(`replay: wrote ${posts} post rows to ${o.postsOut} in ${seconds} s\n`);
+    }
+  }
+  return { rows: count, out: o.out, summary, totalMs, posts };
 }
 
 function isMain(): boolean {

@@ -6,6 +6,7 @@ import { VerdictError } from "../../../lib/errors/index.ts";
 import { TRANSACTION_DEFAULTS } from "../../../producers/simulators/transactions/index.ts";
 
 export const DEFAULT_FRAUD_OUTPUT = "training/data/fraud-features.csv";
+export const DEFAULT_MODERATION_OUTPUT = "training/data/moderation-features.csv";
 
 export const replayOptionsSchema = z
   .object({

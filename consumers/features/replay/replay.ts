@@ -3,18 +3,24 @@
  * global event-time order) through THE SAME stage handlers the runner calls online, with the
  * in-memory store. The rows are the training table: no train/serve skew by construction.
  *
+ * Each transaction first goes through the ingest stage's own normalization (normalizeTransaction),
+ * exactly as online: a transaction ingest would dead-letter (e.g. an amount that rounds to 0.00) gets
+ * no row, as it gets no features in the stream.
+ *
  * Strict event-time order makes the label watermark trivial: the simulator yields every label with
  * occurredAt ≤ t before a transaction at t (labels first on equal times), so before each transaction
  * the replay advances the single label partition's watermark past t, and every row is complete.
  */
+import { UnrecoverableError } from "../../../lib/errors/index.ts";
 import { silentLogger } from "../../../lib/log/index.ts";
 import {
   type SimulationResult,
   simulate,
   transactionEvents,
 } from "../../../producers/simulators/transactions/index.ts";
-import type { TransactionIngested } from "../../../schemas/generated/types.ts";
+import type { TransactionCreated, TransactionIngested } from "../../../schemas/generated/types.ts";
 import { TOPICS } from "../../../topology/index.ts";
+import { type IngestSettings, normalizeTransaction, parseIngestSettings } from "../../ingest/index.ts";
 import type { StageContext } from "../../runtime/types.ts";
 import { createFraudFeatureStage, type FraudFeatureStats } from "../fraud/index.ts";
 import { type FeatureStore, MemoryFeatureStore } from "../store/index.ts";
@@ -34,6 +40,8 @@ export interface FraudFeatureRow {
 
 export interface ReplaySummary {
   transactions: number;
+  /** Transactions the ingest stage would dead-letter: no row. */
+  rejected: number;
   labels: number;
   frauds: number;
   stats: FraudFeatureStats;
@@ -49,6 +57,21 @@ export interface ReplaySource {
 }
 
 const logger = silentLogger();
+let ingestSettings: Readonly<IngestSettings> | undefined;
+
+/**
+ * TransactionCreated → TransactionIngested with the ingest stage's own normalization, as if ingested
+ * at its event time; undefined when ingest would reject it (poison → dead-letter, never scored).
+ */
+export function ingestTransaction(event: TransactionCreated): TransactionIngested | undefined {
+  ingestSettings ??= parseIngestSettings({});
+  try {
+    return normalizeTransaction(event, event.occurredAt, ingestSettings);
+  } catch (error) {
+    if (error instanceof UnrecoverableError) return undefined;
+    throw error;
+  }
+}
 
 /** A StageContext like the runner's, for calling handlers outside Kafka. */
 export function replayContext(
@@ -98,6 +121,7 @@ export async function* replayFeatures(
   const txCtx = replayContext(TOPICS.transactionIngested.name, 0, 0, 0);
   const labelCtx = replayContext(TOPICS.fraudLabelReported.name, 0, 0, 0);
   let transactions = 0;
+  let rejected = 0;
   let labels = 0;
   let frauds = 0;
   const featuresStarted = performance.now();
@@ -107,20 +131,14 @@ export async function* replayFeatures(
       labels++;
       continue;
     }
-    const event = item.event;
+    const event = ingestTransaction(item.event);
+    if (!event) {
+      rejected++;
+      continue;
+    }
     // Every label known at t has been stored (see the module comment); timestamps are integer ms.
     await store.advanceLabelWatermark(0, event.occurredAt + 1);
-    const ingested: TransactionIngested = {
-      eventId: event.eventId,
-      transactionId: event.transactionId,
-      customerId: event.customerId,
-      terminalId: event.terminalId,
-      amount: event.amount,
-      currency: event.currency,
-      occurredAt: event.occurredAt,
-      ingestedAt: event.occurredAt,
-    };
-    const { vector } = await stage.compute(ingested, txCtx);
+    const { vector } = await stage.compute(event, txCtx);
     transactions++;
     if (item.truth.isFraud) frauds++;
     yield {
@@ -135,6 +153,7 @@ export async function* replayFeatures(
   }
   return {
     transactions,
+    rejected,
     labels,
     frauds,
     stats: stage.stats(),
