@@ -8,10 +8,12 @@
  *
  * Layout and guarantees (details in ../README.md):
  * - per customer, the raw (occurredAt, amount) of its recent transactions in arrival order, deduped
- *   by transactionId inside the same atomic update;
+ *   by (transactionId, occurredAt) inside the same atomic update;
  * - per terminal, the outcome labels of its recent transactions keyed by transaction time, deduped
- *   by label identity; collapsed per transaction at read time (latest known label wins);
- * - per label partition, the largest label event time stored (the label watermark);
+ *   by label identity (same event, same content); collapsed per transaction at read time (latest
+ *   label known at t wins);
+ * - per label partition, the largest label event time stored (the label watermark); per transaction
+ *   partition, the largest transaction time (holds back eviction for lagging partitions);
  * - state older than the largest window plus a replay slack is evicted on write (event time), and
  *   Redis keys also carry a TTL so inactive entities disappear.
  */
