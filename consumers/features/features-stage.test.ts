@@ -12,5 +12,9 @@ describe("createFeatureStage", () => {
       TOPICS.fraudLabelReported.name,
       TOPICS.postIngested.name,
     ]);
+    expect(stage.produces?.map((t) => t.name)).toEqual([
+      TOPICS.transactionFeatures.name,
+      TOPICS.postFeatures.name,
+    ]);
   });
 });

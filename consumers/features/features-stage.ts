@@ -39,6 +39,7 @@ export function createFeatureStage(deps: FeatureStageDeps): FeatureStage {
     // Label progress must be recorded in partition order (see fraud/label-gate.ts).
     concurrency: "sequential",
     inputs: [...fraud.inputs, ...moderation.inputs],
+    produces: [...(fraud.produces ?? []), ...(moderation.produces ?? [])],
     fraud,
     moderation,
   };

@@ -139,6 +139,7 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
     name: options.name,
     concurrency: "sequential",
     inputs: [input(TOPICS.transactionIngested, onTransaction), input(TOPICS.fraudLabelReported, onLabel)],
+    produces: [TOPICS.transactionFeatures],
     onTransaction,
     onLabel,
     compute,

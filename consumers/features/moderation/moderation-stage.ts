@@ -47,6 +47,7 @@ export function createModerationFeatureStage(deps: ModerationFeatureStageDeps = 
     name: deps.name ?? "features.moderation",
     concurrency: "per-key",
     inputs: [input(TOPICS.postIngested, onPost)],
+    produces: [TOPICS.postFeatures],
     onPost,
     compute,
   };
