@@ -33,6 +33,7 @@ import type {
  * it may contain any character). ARGV: transactionId, occurredAt, amount, windowFrom, evictCutoff,
  * ttlMs. Numbers travel as JavaScript's own decimal strings and are returned verbatim, so amounts
  * round-trip exactly; Lua only compares them (doubles, like JavaScript).
+ * A duplicate is the same transactionId at the same occurredAt (as in the memory store).
  * Returns {duplicate, ts1, amount1, ts2, amount2, ...}: the entries up to and including this
  * transaction whose occurredAt is in (windowFrom, occurredAt].
  */
@@ -52,7 +53,7 @@ for i = 1, n do
   raw[i] = string.sub(items[i], 1, a - 1)
   ts[i] = tonumber(raw[i])
   amounts[i] = string.sub(items[i], a + 1, b - 1)
-  if pos == 0 and string.sub(items[i], b + 1) == id then pos = i end
+  if pos == 0 and ts[i] == t and string.sub(items[i], b + 1) == id then pos = i end
 end
 local duplicate = 1
 if pos == 0 then

@@ -112,6 +112,14 @@ describe.each(implementations)("feature store: %s", (_name, factory) => {
     },
   );
 
+  it.skipIf(skip)("a transaction id reused at another event time is a different transaction", async () => {
+    const store = make();
+    await store.recordTransaction(tx("a", T0, 5), QUERY);
+    const other = await store.recordTransaction(tx("a", T0 + 1000, 6), QUERY);
+    expect(other.duplicate).toBe(false);
+    expect(other.customer.amount).toEqual([5, 6]);
+  });
+
   it.skipIf(skip)("evicts customer entries past retention (bounded state)", async () => {
     const store = make();
     for (let i = 0; i < 5; i++) await store.recordTransaction(tx(`old${i}`, T0 + i), QUERY);
