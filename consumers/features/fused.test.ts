@@ -60,7 +60,7 @@ describe("features fused behind ingest", () => {
       }
       const c = ctx(TOPICS.transactionCreated.name, partition, offset++, now);
       // A transaction ingest rejects (amount rounding to 0.00) would be dead-lettered: no features.
-      const outputs = await txInput.handle(item.event, c).catch((error: unknown) => {
+      const outputs = await Promise.resolve(txInput.handle(item.event, c)).catch((error: unknown) => {
         if ((error as { code?: string }).code === "VERDICT_ERR_VALIDATION") return [];
         throw error;
       });
