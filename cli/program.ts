@@ -4,6 +4,7 @@ import { dlqCommand } from "./commands/dlq.ts";
 import { simulateCommand } from "./commands/simulate.ts";
 import { stageCommand } from "./commands/stage.ts";
 import { topicsCommand } from "./commands/topics.ts";
+import { webhooksCommand } from "./commands/webhooks.ts";
 import type { CliContext } from "./context.ts";
 
 export function buildProgram(ctx: CliContext): Command {
@@ -15,5 +16,6 @@ export function buildProgram(ctx: CliContext): Command {
   stageCommand(program, ctx);
   dlqCommand(program, ctx);
   simulateCommand(program, ctx);
+  webhooksCommand(program, ctx);
   return program;
 }

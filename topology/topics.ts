@@ -58,6 +58,36 @@ function deadLetter(name: string, stage: string): TopicDescriptor<"DeadLetter"> 
   );
 }
 
+/**
+ * Webhook retry tiers: waiting rooms of fixed delay. A task waits in the tier whose delay is the
+ * largest not above its remaining wait, at most that delay, then runs or moves on (see
+ * consumers/webhooks/delivery/schedule.ts). The delay in ms is part of the data.
+ */
+export const WEBHOOK_RETRY_TIERS = [
+  ["webhookRetry1s", "1s", 1_000],
+  ["webhookRetry10s", "10s", 10_000],
+  ["webhookRetry1m", "1m", 60_000],
+  ["webhookRetry10m", "10m", 600_000],
+  ["webhookRetry1h", "1h", 3_600_000],
+] as const;
+
+type WebhookRetryTierId = (typeof WEBHOOK_RETRY_TIERS)[number][0];
+
+function webhookRetryTiers(): Record<WebhookRetryTierId, TopicDescriptor<"WebhookTask">> {
+  const entries = WEBHOOK_RETRY_TIERS.map(([id, label]) => [
+    id,
+    topic(
+      `webhooks.retry.${label}.v1`,
+      "webhooks",
+      "WebhookTask",
+      "endpointId",
+      `Webhook tasks waiting up to ${label} for their next attempt.`,
+      { dlq: "webhooks.dead-letter.v1" },
+    ),
+  ]);
+  return Object.fromEntries(entries) as Record<WebhookRetryTierId, TopicDescriptor<"WebhookTask">>;
+}
+
 export const TOPICS = {
   // Inputs: what upstream apps publish.
   transactionCreated: topic(
@@ -186,6 +216,40 @@ export const TOPICS = {
   inferenceDlq: deadLetter("inference.dead-letter.v1", "inference"),
   scoringDlq: deadLetter("scoring.dead-letter.v1", "scoring"),
   webhooksDlq: deadLetter("webhooks.dead-letter.v1", "webhooks"),
+  // Webhooks (consumers/webhooks): subscriptions, delivery tasks, retry tiers, attempt log, endpoint events.
+  webhookSubscriptions: topic(
+    "webhooks.subscriptions.v1",
+    "webhooks",
+    "WebhookEndpoint",
+    "id",
+    "Partner endpoints (compacted; a tombstone deletes one). Every webhook process rebuilds its view from it.",
+    { partitions: 1, cleanupPolicy: "compact", retentionMs: -1 },
+  ),
+  webhookDeliveries: topic(
+    "webhooks.deliveries.v1",
+    "webhooks",
+    "WebhookTask",
+    "endpointId",
+    "One task per (verdict, matching endpoint), first attempt due at once.",
+    { dlq: "webhooks.dead-letter.v1" },
+  ),
+  ...webhookRetryTiers(),
+  webhookAttempts: topic(
+    "webhooks.attempts.v1",
+    "webhooks",
+    "WebhookAttempt",
+    "webhookId",
+    "Every delivery attempt: status, latency, error.",
+    { retentionMs: 30 * DAY },
+  ),
+  webhookEndpointEvents: topic(
+    "webhooks.endpoint-events.v1",
+    "ops",
+    "WebhookEndpointEvent",
+    "endpointId",
+    "Endpoint lifecycle and health: disabled, breaker opened/closed, throttled, dead-lettered, replayed.",
+    { retentionMs: 90 * DAY },
+  ),
 } as const satisfies Record<string, TopicDescriptor>;
 
 export type TopicId = keyof typeof TOPICS;

@@ -40,6 +40,13 @@ export const ERROR_CODES = {
     "A webhook endpoint resolves to a forbidden address (loopback, private, metadata).",
   VERDICT_ERR_WEBHOOK_DELIVERY: "A webhook delivery attempt failed.",
   VERDICT_ERR_WEBHOOK_SIGNATURE: "A webhook signature did not verify.",
+  VERDICT_ERR_WEBHOOK_ENDPOINT:
+    "A webhook endpoint definition is invalid (URL, secret, event types, filter, limits). The message names the field.",
+  VERDICT_ERR_WEBHOOK_NOT_FOUND: "No webhook endpoint has this id. `verdict webhooks list` shows the ids.",
+  VERDICT_ERR_WEBHOOK_DISABLED:
+    "The webhook endpoint is disabled (410 Gone, sustained failure, SSRF refusal or an operator). Enable it to deliver again.",
+  VERDICT_ERR_ADMIN_AUTH:
+    "The admin API refused the request: missing or wrong bearer token (VERDICT_ADMIN_TOKEN).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -192,6 +192,104 @@ export interface TransactionIngested {
   ingestedAt: number;
 }
 
+/** One delivery attempt. Topic webhooks.attempts.v1, key = webhookId, so a message's attempts sit in one partition in order. */
+export interface WebhookAttempt {
+  webhookId: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  startedAt: number;
+  latencyMs: number;
+  /** SUCCESS | FAILED | TIMEOUT | NETWORK | THROTTLED | REDIRECT | GONE | REFUSED */
+  outcome: string;
+  /** HTTP status; null when no response. */
+  status: null | number;
+  error: null | string;
+  /** Start of the response body (at most 512 characters). */
+  response: null | string;
+  /** The partner's Retry-After, ms. */
+  retryAfterMs: null | number;
+  /** When the next attempt is due; null when none follows. */
+  nextAttemptAt: null | number;
+  /** True when this was the last attempt and the message went to webhooks.dead-letter.v1. */
+  deadLettered: boolean;
+  correlationId: null | string;
+}
+
+/** A partner's webhook subscription. Topic webhooks.subscriptions.v1 (compacted), key = id; a null value (tombstone) deletes it. */
+export interface WebhookEndpoint {
+  /** Endpoint id, e.g. ep_3sZ...; the record key. */
+  id: string;
+  /** https:// URL the webhooks are POSTed to. */
+  url: string;
+  description: string;
+  /** verdict.fraud, verdict.moderation; empty = every type. */
+  eventTypes: Array<string>;
+  /** Verdict field -> accepted values (all fields must match), e.g. decision -> [DECLINE]. */
+  filter: Record<string, Array<string>>;
+  /** Signing secrets, newest first. Every unexpired one signs (zero-downtime rotation). Stored as whsec_... or, with VERDICT_WEBHOOK_SECRETS_KEY, encrypted (enc:v1:...). */
+  secrets: Array<WebhookSecret>;
+  enabled: boolean;
+  disabledReason: null | string;
+  disabledAt: null | number;
+  /** Max requests per second to this endpoint; null = unlimited. */
+  rateLimitPerSec: null | number;
+  /** Max requests in flight to this endpoint (per worker process). */
+  maxConcurrency: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Something operators must see about an endpoint. Topic webhooks.endpoint-events.v1, key = endpointId. */
+export interface WebhookEndpointEvent {
+  eventId: string;
+  endpointId: string;
+  /** CREATED | UPDATED | DELETED | ENABLED | DISABLED | SECRET_ROTATED | BREAKER_OPENED | BREAKER_HALF_OPEN | BREAKER_CLOSED | THROTTLED | DEAD_LETTERED | REPLAYED */
+  type: string;
+  reason: string;
+  at: number;
+  webhookId: null | string;
+  details: Record<string, string>;
+}
+
+export interface WebhookSecret {
+  secret: string;
+  createdAt: number;
+  /** Set on rotation for the old secret; null = no expiry. */
+  expiresAt: null | number;
+}
+
+/** One webhook to deliver to one endpoint. Topics webhooks.deliveries.v1 and webhooks.retry.<tier>.v1, key = endpointId. The body is frozen at dispatch so every attempt sends the same bytes. */
+export interface WebhookTask {
+  /** webhook-id header: stable hash of (verdict eventId, endpointId); the partner's idempotency key. */
+  webhookId: string;
+  endpointId: string;
+  /** verdict.fraud | verdict.moderation */
+  eventType: string;
+  /** The verdict's eventId. */
+  eventId: string;
+  correlationId: null | string;
+  /** The exact JSON body sent and signed. */
+  body: string;
+  /** Attempts made so far (0 before the first). */
+  attempt: number;
+  createdAt: number;
+  /** Not before this time. */
+  dueAt: number;
+  /** When this record was written (a retry tier holds it at most its delay after this). */
+  enqueuedAt: number;
+  lastStatus: null | number;
+  lastError: null | string;
+  /** Set on replays: where the failed message came from (dead-letter position). */
+  replayOf: null | string;
+  /** The verdict's topic, partition and offset. */
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+}
+
 /** Every top-level schema by name: the value type of topics declared with that schema. */
 export interface SchemaTypes {
   DeadLetter: DeadLetter;
@@ -207,6 +305,10 @@ export interface SchemaTypes {
   TransactionCreated: TransactionCreated;
   TransactionFeatures: TransactionFeatures;
   TransactionIngested: TransactionIngested;
+  WebhookAttempt: WebhookAttempt;
+  WebhookEndpoint: WebhookEndpoint;
+  WebhookEndpointEvent: WebhookEndpointEvent;
+  WebhookTask: WebhookTask;
 }
 
 export type SchemaName = keyof SchemaTypes;

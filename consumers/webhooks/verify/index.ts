@@ -1,0 +1,8 @@
+export {
+  type HeadersLike,
+  type VerificationErrorCode,
+  type VerifiedWebhook,
+  type VerifyOptions,
+  verifyWebhook,
+  WebhookVerificationError,
+} from "./verify.ts";
