@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark: per-event session.run vs Verdict's micro-batcher, same model, same rows, same run.
  *
- *   npx tsx bench/inference.ts [--model models/fraud-mlp/1.0.0] [--rows 20000] [--concurrency 256]
+ *   npx tsx bench/inference.ts [--model models/fraud-mlp/1.0.0] [--rows 50000] [--concurrency 768]
  *                              [--providers cpu] [--max-batch 256] [--delay-ms 2] [--threads N] [--json]
  *
  * Model: --model, else the active version of models/fraud-mlp, else the test fixture fraud-lr.
@@ -33,7 +33,8 @@ const { values: args } = parseArgs({
     model: { type: "string" },
     rows: { type: "string", default: "50000" },
     repeat: { type: "string", default: "3" },
-    concurrency: { type: "string", default: "256" },
+    /** Rows in flight: the runner's defaults allow 3 partitions × 256 (partitionsConsumedConcurrently × maxInFlight). */
+    concurrency: { type: "string", default: "768" },
     providers: { type: "string", default: process.env.VERDICT_EP ?? "cpu" },
     "max-batch": { type: "string", default: "256" },
     "delay-ms": { type: "string", default: "2" },

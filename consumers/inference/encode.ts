@@ -8,6 +8,21 @@ import { UnrecoverableError, VerdictError } from "../../lib/errors/index.ts";
 import type { InputSpec, ModelManifest } from "./registry/manifest.ts";
 import type { ModelRow, TensorValue } from "./types.ts";
 
+const layouts = new WeakMap<ModelManifest, { dense: boolean; text: boolean }>();
+
+/** Which kinds of input a model has, computed once per manifest (packRow runs per record). */
+function layoutOf(m: ModelManifest): { dense: boolean; text: boolean } {
+  let layout = layouts.get(m);
+  if (!layout) {
+    layout = {
+      dense: m.inputs.some((i) => i.source === "features"),
+      text: m.inputs.some((i) => i.source === "text"),
+    };
+    layouts.set(m, layout);
+  }
+  return layout;
+}
+
 /** A row checked and laid out for one model: its features in model order, its text. */
 export interface PackedRow {
   /** A plain array: cheaper to allocate per record than a typed array (GC pressure on the hot path). */
@@ -21,8 +36,9 @@ export interface PackedRow {
  * non-finite feature, or missing text.
  */
 export function packRow(m: ModelManifest, row: ModelRow): PackedRow {
+  const { dense, text: needsText } = layoutOf(m);
   let values: number[] | undefined;
-  if (m.inputs.some((i) => i.source === "features")) {
+  if (dense) {
     values = new Array<number>(m.features.length);
     for (let c = 0; c < m.features.length; c++) {
       const name = m.features[c]!;
@@ -37,7 +53,6 @@ export function packRow(m: ModelManifest, row: ModelRow): PackedRow {
       values[c] = v;
     }
   }
-  const needsText = m.inputs.some((i) => i.source === "text");
   if (needsText && typeof row.text !== "string") {
     throw new UnrecoverableError("VERDICT_ERR_VALIDATION", `model ${m.name}@${m.version} needs text`);
   }
