@@ -88,7 +88,7 @@ export const inferenceSettingsSchema = z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
       .strict()
       .default({
-        fraud: { name: "fraud-mlp", shadow: [] },
+        fraud: { name: "fraud-gbt", shadow: [] },
         moderation: { name: "moderation-text", shadow: [] },
       }),
     registry: z

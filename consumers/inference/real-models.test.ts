@@ -71,6 +71,24 @@ describe("trained models in models/", () => {
     });
   }
 
+  it.skipIf(!has("fraud-gbt") || !has("moderation-text"))(
+    "the default settings load the shipped models",
+    async () => {
+      const s = createInferenceStage({
+        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
+        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
+        registry,
+        settings: { registry: { watch: false } },
+      });
+      await s.start();
+      stages.push(s);
+      expect(s.status().fraud?.active?.version).toBe(
+        await registry.activeVersion(s.settings.models.fraud!.name),
+      );
+      expect(s.status().moderation?.active).toBeDefined();
+    },
+  );
+
   it.skipIf(!has("moderation-text"))("moderation-text scores text on the string tensor", async () => {
     const s = await stage("moderation", "moderation-text");
     const features = Object.fromEntries(MODERATION_FEATURE_NAMES.map((f) => [f, 0]));
