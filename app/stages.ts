@@ -1,40 +1,140 @@
 /**
  * Which stages exist and how each is built from the app's ports. Split mode runs one of these per
- * consumer group; fused mode chains several with fuse(). Same stage code either way.
+ * consumer group; fused mode chains several with fuse(). Same stage code either way. Stages of one
+ * process share what must agree: one feature store, one model registry, one scoring policy (the
+ * rules pre-check in inference and the decisions in scoring read the same policy).
  */
-
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createFeatureStage,
+  FEATURE_SET,
+  type FeatureStore,
+  FRAUD_FEATURE_NAMES,
+  MemoryFeatureStore,
+  MODERATION_FEATURE_NAMES,
+  MODERATION_FEATURE_SET,
+  RedisFeatureStore,
+} from "../consumers/features/index.ts";
+import {
+  createInferenceStage,
+  type InferenceSettingsInput,
+  ModelRegistry,
+} from "../consumers/inference/index.ts";
 import { createIngestStage, memoryDedupe, redisDedupe } from "../consumers/ingest/index.ts";
 import type { Stage } from "../consumers/runtime/index.ts";
+import {
+  createRuleGate,
+  createScoringStage,
+  parseScoringPolicy,
+  registryCatalog,
+  type ScoringPolicy,
+  type ScoringPolicyInput,
+} from "../consumers/scoring/index.ts";
 import { VerdictError } from "../lib/errors/index.ts";
+import { TOPIC_PREFIX } from "../topology/index.ts";
 import type { AppDeps } from "./deps.ts";
+
+export const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
 
 export type StateBackend = "memory" | "redis";
 
 export interface StageBuildOptions {
   /** Where stage state lives: "memory" (single embedded process) or "redis" (split, many consumers). */
   state: StateBackend;
+  inference?: InferenceSettingsInput;
+  policy?: ScoringPolicyInput;
+  /** Model registry root. Default: the repo's models/. */
+  modelsDir?: string;
 }
 
-type Builder = (deps: AppDeps, options: StageBuildOptions) => Stage | Promise<Stage>;
+/** What the stages of one process share; built lazily, closed with the process. */
+export class StageContext {
+  private store?: FeatureStore;
+  private registry?: ModelRegistry;
+  private policy?: ScoringPolicy;
+
+  constructor(
+    readonly deps: AppDeps,
+    readonly options: StageBuildOptions,
+  ) {}
+
+  featureStore(): FeatureStore {
+    this.store ??=
+      this.options.state === "redis"
+        ? new RedisFeatureStore(
+            {
+              url: this.deps.connections.redis.url,
+              keyPrefix: `${TOPIC_PREFIX}verdict:features:${FEATURE_SET}:`,
+            },
+            { client: this.deps.redis(), logger: this.deps.logger },
+          )
+        : new MemoryFeatureStore();
+    return this.store;
+  }
+
+  models(): ModelRegistry {
+    this.registry ??= new ModelRegistry({
+      root: this.options.modelsDir ?? MODELS_DIR,
+      logger: this.deps.logger,
+    });
+    return this.registry;
+  }
+
+  scoringPolicy(): ScoringPolicy {
+    this.policy ??= parseScoringPolicy(this.options.policy);
+    return this.policy;
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close();
+  }
+}
+
+type Builder = (ctx: StageContext) => Stage;
 
 const builders = new Map<string, Builder>([
   [
     "ingest",
-    (deps, o) =>
-      createIngestStage({ dedupe: o.state === "redis" ? redisDedupe(deps.redis()) : memoryDedupe() }),
+    (ctx) =>
+      createIngestStage({
+        dedupe:
+          ctx.options.state === "redis"
+            ? redisDedupe(ctx.deps.redis(), `${TOPIC_PREFIX}verdict:dedupe:`)
+            : memoryDedupe(),
+      }),
+  ],
+  ["features", (ctx) => createFeatureStage({ store: ctx.featureStore() })],
+  [
+    "inference",
+    (ctx) =>
+      createInferenceStage({
+        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
+        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
+        registry: ctx.models(),
+        settings: ctx.options.inference,
+        preCheck: createRuleGate(ctx.scoringPolicy()),
+        logger: ctx.deps.logger,
+      }),
+  ],
+  [
+    "scoring",
+    (ctx) =>
+      createScoringStage({
+        policy: ctx.scoringPolicy(),
+        catalog: registryCatalog(ctx.models(), ctx.deps.logger),
+        logger: ctx.deps.logger,
+      }),
   ],
 ]);
 
-/** Registers a stage builder (each stage module adds itself in app/register.ts). */
-export function registerStage(name: string, builder: Builder): void {
-  builders.set(name, builder);
-}
+export const PIPELINE = ["ingest", "features", "inference", "scoring"] as const;
 
 export function stageNames(): string[] {
   return [...builders.keys()];
 }
 
-export async function buildStage(name: string, deps: AppDeps, options: StageBuildOptions): Promise<Stage> {
+export function buildStage(name: string, ctx: StageContext): Stage {
   const builder = builders.get(name);
   if (!builder) {
     throw new VerdictError(
@@ -42,5 +142,5 @@ export async function buildStage(name: string, deps: AppDeps, options: StageBuil
       `Unknown stage "${name}" (known: ${stageNames().join(", ")})`,
     );
   }
-  return builder(deps, options);
+  return builder(ctx);
 }

@@ -1,6 +1,7 @@
 /** The `verdict` command line. Each command lives in cli/commands/; --help everywhere. */
 import { Command } from "commander";
 import { dlqCommand } from "./commands/dlq.ts";
+import { runCommand } from "./commands/run.ts";
 import { simulateCommand } from "./commands/simulate.ts";
 import { stageCommand } from "./commands/stage.ts";
 import { topicsCommand } from "./commands/topics.ts";
@@ -16,6 +17,7 @@ export function buildProgram(ctx: CliContext): Command {
   stageCommand(program, ctx);
   dlqCommand(program, ctx);
   simulateCommand(program, ctx);
+  runCommand(program, ctx);
   webhooksCommand(program, ctx);
   return program;
 }

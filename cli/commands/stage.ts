@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { buildStage, stageNames } from "../../app/stages.ts";
+import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
 import type { CliContext } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
@@ -17,9 +17,15 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       process.env.HOSTNAME ?? "0",
     )
     .option("--concurrency <n>", "partitions processed concurrently", "3")
+    .option(
+      "--session-timeout <ms>",
+      "consumer group session timeout (how fast a dead member is replaced)",
+      "30000",
+    )
     .action(async (names: string[], opts) => {
       const deps = ctx.deps();
-      const stages = await Promise.all(names.map((n) => buildStage(n, deps, { state: opts.state })));
+      const shared = new StageContext(deps, { state: opts.state });
+      const stages = names.map((n) => buildStage(n, shared));
       const units = opts.fused ? [fuse(stages, { name: names.join("+") })] : stages;
       const runners = units.map((stage) =>
         createStageRunner(
@@ -29,9 +35,11 @@ export function stageCommand(program: Command, ctx: CliContext): void {
             delivery: opts.delivery,
             instanceId: opts.instanceId,
             partitionsConsumedConcurrently: Number(opts.concurrency),
+            sessionTimeoutMs: Number(opts.sessionTimeout),
+            heartbeatIntervalMs: Math.max(100, Math.floor(Number(opts.sessionTimeout) / 10)),
           },
         ),
       );
-      await runUntilSignal(ctx, runners);
+      await runUntilSignal(ctx, runners, () => shared.close());
     });
 }

@@ -27,6 +27,7 @@ export function memoryDedupe(maxEntries = 1_000_000): DedupeStore {
   };
 }
 
+/** `prefix` must be unique per deployment sharing the Redis (the app uses the topic prefix). */
 export function redisDedupe(redis: Redis, prefix = "verdict:dedupe:"): DedupeStore {
   return {
     async isDuplicate(eventId, position, windowMs) {

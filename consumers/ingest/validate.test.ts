@@ -16,7 +16,14 @@ const tx: TransactionCreated = {
   currency: "eur",
   occurredAt: now - 1000,
 };
-const post: PostSubmitted = { eventId: "e2", postId: "p1", authorId: "a1", text: "  hello\u0007 world ", language: "en", occurredAt: now };
+const post: PostSubmitted = {
+  eventId: "e2",
+  postId: "p1",
+  authorId: "a1",
+  text: "  hello\u0007 world ",
+  language: "en",
+  occurredAt: now,
+};
 
 function reason(fn: () => unknown): string {
   try {
@@ -32,7 +39,11 @@ function reason(fn: () => unknown): string {
 
 describe("normalizeTransaction", () => {
   it("normalizes currency and rounds the amount", () => {
-    expect(normalizeTransaction(tx, now, settings)).toMatchObject({ currency: "EUR", amount: 12.35, ingestedAt: now });
+    expect(normalizeTransaction(tx, now, settings)).toMatchObject({
+      currency: "EUR",
+      amount: 12.35,
+      ingestedAt: now,
+    });
   });
   it.each([
     [{ amount: -5 }, /must be positive/],
@@ -45,7 +56,9 @@ describe("normalizeTransaction", () => {
     expect(reason(() => normalizeTransaction({ ...tx, ...patch }, now, settings))).toMatch(expected);
   });
   it("accepts old event times (replays of history are legitimate)", () => {
-    expect(() => normalizeTransaction({ ...tx, occurredAt: Date.UTC(2018, 3, 1) }, now, settings)).not.toThrow();
+    expect(() =>
+      normalizeTransaction({ ...tx, occurredAt: Date.UTC(2018, 3, 1) }, now, settings),
+    ).not.toThrow();
   });
 });
 

@@ -12,6 +12,13 @@ export interface FuseOptions {
   name?: string;
   /** Also publish intermediate stage outputs (ingested, features, scored) for audit. Default false. */
   emitIntermediate?: boolean;
+  /**
+   * Concurrency of the fused chain. Default: "sequential" if any stage is, else "per-key". "per-key"
+   * lets the inference micro-batcher fill batches across keys; stateful stages then see each key in
+   * order but not the interleaving of keys within a partition, which no cross-partition feature can
+   * rely on anyway.
+   */
+  concurrency?: Concurrency;
 }
 
 /** A stage failure inside a fused chain; the runner dead-letters it under the failing stage's name. */
@@ -48,9 +55,9 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
   }
   // Topics produced inside the fused process are routed in memory, never subscribed to.
   const internal = new Set(stages.flatMap((s) => (s.produces ?? []).map((t) => t.name)));
-  const concurrency: Concurrency = stages.some((s) => (s.concurrency ?? "sequential") === "sequential")
-    ? "sequential"
-    : "per-key";
+  const concurrency: Concurrency =
+    options.concurrency ??
+    (stages.some((s) => (s.concurrency ?? "sequential") === "sequential") ? "sequential" : "per-key");
 
   async function run(
     stage: Stage,

@@ -6,7 +6,7 @@
 import type { Batch, Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
-import { fromKafkaHeaders } from "../../lib/trace/index.ts";
+import { fromKafkaHeaders, ORIGIN_TIMESTAMP } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { TOPIC_PREFIX } from "../../topology/index.ts";
 import { toDeadLetter } from "./dead-letter.ts";
@@ -155,8 +155,12 @@ export function createStageRunner(
       const message = messages[i]!;
       const inputHeaders = fromKafkaHeaders(message.headers);
       if (result.kind === "ok") {
+        // origin-timestamp: broker time of the pipeline's first input, carried to every output, so
+        // "event age at verdict" is measurable in split and fused mode alike.
+        const origin = inputHeaders.extra[ORIGIN_TIMESTAMP] ?? message.timestamp;
         for (const o of result.outputs) {
-          out.push({ topic: o.topic.name, message: await encoder.encode(o, inputHeaders, now()) });
+          const withOrigin = { ...o, headers: { ...o.headers, [ORIGIN_TIMESTAMP]: origin } };
+          out.push({ topic: o.topic.name, message: await encoder.encode(withOrigin, inputHeaders, now()) });
         }
         continue;
       }

@@ -22,6 +22,13 @@ export interface Sink {
   disconnect(): Promise<void>;
 }
 
+/**
+ * Idempotent producers must not cap retries (KafkaJS warns: a capped count can break the sequence
+ * guarantees), and the transaction coordinator answers CONCURRENT_TRANSACTIONS while it finishes the
+ * previous commit: both are waited out here rather than turned into a crashed consumer.
+ */
+const PRODUCER_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 50, maxRetryTime: 2000 };
+
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -44,6 +51,7 @@ export function atLeastOnceSink(kafka: Kafka): Sink {
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
+    retry: PRODUCER_RETRY,
   });
   return {
     connect: () => producer.connect(),
@@ -65,6 +73,7 @@ export function exactlyOnceSink(
     maxInFlightRequests: 1,
     transactionTimeout: options.transactionTimeoutMs,
     createPartitioner: Partitioners.DefaultPartitioner,
+    retry: PRODUCER_RETRY,
   });
   const mutex = new Mutex();
   return {

@@ -52,6 +52,9 @@ export function toKafkaHeaders(h: EventHeaders): IHeaders {
   return out;
 }
 
+/** Broker timestamp (epoch ms) of the record that entered the pipeline; set by the stage runner. */
+export const ORIGIN_TIMESTAMP = "origin-timestamp";
+
 const KNOWN: Set<string> = new Set(Object.values(HEADER));
 
 /** Reads our headers back; missing ones are undefined (a record from a foreign producer). */

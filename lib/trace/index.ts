@@ -3,6 +3,7 @@ export {
   type EventHeaders,
   fromKafkaHeaders,
   HEADER,
+  ORIGIN_TIMESTAMP,
   headerString,
   toKafkaHeaders,
 } from "./headers.ts";

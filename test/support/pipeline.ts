@@ -6,7 +6,12 @@
 import type { Kafka } from "kafkajs";
 import type { AppDeps } from "../../app/deps.ts";
 import { readAll } from "../../consumers/dlq/index.ts";
-import { createStageRunner, type Stage, type StageRunner, type RunnerSettingsInput } from "../../consumers/runtime/index.ts";
+import {
+  createStageRunner,
+  type RunnerSettingsInput,
+  type Stage,
+  type StageRunner,
+} from "../../consumers/runtime/index.ts";
 import { fromKafkaHeaders } from "../../lib/trace/index.ts";
 import type { SchemaName, SchemaTypes } from "../../schemas/generated/types.ts";
 import { allTopics, applyTopology, TOPIC_PREFIX, type TopicDescriptor } from "../../topology/index.ts";
@@ -46,17 +51,31 @@ export interface Decoded<S extends SchemaName> {
 }
 
 /** Everything currently on `topic`, decoded, in partition/offset order. */
-export async function readDecoded<S extends SchemaName>(deps: AppDeps, topic: TopicDescriptor<S>): Promise<Decoded<S>[]> {
+export async function readDecoded<S extends SchemaName>(
+  deps: AppDeps,
+  topic: TopicDescriptor<S>,
+): Promise<Decoded<S>[]> {
   const out: Decoded<S>[] = [];
   await readAll(deps.kafka, topic.name, async (partition, message) => {
     const { value } = await deps.codec.decode(topic, message.value);
-    out.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value, headers: fromKafkaHeaders(message.headers) });
+    out.push({
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      value,
+      headers: fromKafkaHeaders(message.headers),
+    });
   });
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
 /** Polls until `topic` holds at least `n` records (sum of partition high-watermarks) or times out. */
-export async function waitForCount(kafka: Kafka, topic: string, n: number, timeoutMs = 60_000): Promise<number> {
+export async function waitForCount(
+  kafka: Kafka,
+  topic: string,
+  n: number,
+  timeoutMs = 60_000,
+): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@
  */
 import type { PostSubmitted } from "../../../schemas/generated/types.ts";
 import { utcMidnight } from "../common/validate.ts";
-import { createRandom, deterministicUuid, type Random } from "../transactions/random.ts";
+import { createRandom, deterministicUuid, hash32, type Random } from "../transactions/random.ts";
 import { type PostSimulatorInput, resolvePostOptions } from "./options.ts";
 import { composeText } from "./text.ts";
 import type {
@@ -65,6 +65,16 @@ export function* generatePosts(input: PostSimulatorInput = {}): Generator<PostSi
   const trollCount = Math.min(authors, Math.round(authors * options.trollShare));
   const trolls = createRandom(seed, POST_STREAM.trolls).sampleIndices(authors, trollCount);
   let clock = utcMidnight(options.startDate);
+  // Event ids depend on everything that shapes post i (not only the seed), so two differently
+  // configured runs never share an id for different posts; `count` only truncates, so it is left out.
+  const idSeed = hash32(
+    seed,
+    authors,
+    Math.round(options.abusiveShare * 1e6),
+    Math.round(options.trollShare * 1e6),
+    Math.round(options.meanIntervalMs),
+    clock / 86_400_000,
+  );
   for (let i = 0; i < options.count; i++) {
     const rng = createRandom(seed, POST_STREAM.post, i);
     const isAbusive = rng.chance(options.abusiveShare);
@@ -73,7 +83,7 @@ export function* generatePosts(input: PostSimulatorInput = {}): Generator<PostSi
       isAbusive && trolls.length > 0 && rng.chance(TROLL_AUTHORED) ? rng.choice(trolls) : rng.int(authors);
     clock += Math.round(rng.exponential(options.meanIntervalMs));
     const event: PostSubmitted = {
-      eventId: deterministicUuid(seed, POST_STREAM.eventId, i),
+      eventId: deterministicUuid(idSeed, POST_STREAM.eventId, i),
       postId: postIdOf(i),
       authorId: authorIdOf(author),
       text: composeText(category, isAbusive, rng),

@@ -12,7 +12,14 @@
  * stream; every transaction gets exactly one label.
  */
 import type { FraudLabelReported, TransactionCreated } from "../../../schemas/generated/types.ts";
-import { customerIdOf, labelEventIdOf, terminalIdOf, transactionEventIdOf, transactionIdOf } from "./ids.ts";
+import {
+  customerIdOf,
+  eventIdSeed,
+  labelEventIdOf,
+  terminalIdOf,
+  transactionEventIdOf,
+  transactionIdOf,
+} from "./ids.ts";
 import type { TransactionSimulatorInput } from "./options.ts";
 import { simulate } from "./simulator.ts";
 import type {
@@ -28,7 +35,7 @@ import { MS_PER_DAY } from "./units.ts";
 export function transactionEvent(result: SimulationResult, i: number): TransactionCreated {
   const tx = result.transactions;
   return {
-    eventId: transactionEventIdOf(result.options.seed, i),
+    eventId: transactionEventIdOf(eventIdSeed(result.options), i),
     transactionId: transactionIdOf(i),
     customerId: customerIdOf(tx.customer[i] as number),
     terminalId: terminalIdOf(tx.terminal[i] as number),
@@ -51,7 +58,7 @@ export function labelEvent(result: SimulationResult, i: number): FraudLabelRepor
   const isFraud = tx.isFraud[i] === 1;
   const transactionOccurredAt = tx.occurredAt[i] as number;
   return {
-    eventId: labelEventIdOf(result.options.seed, i),
+    eventId: labelEventIdOf(eventIdSeed(result.options), i),
     transactionId: transactionIdOf(i),
     customerId: customerIdOf(tx.customer[i] as number),
     terminalId: terminalIdOf(tx.terminal[i] as number),

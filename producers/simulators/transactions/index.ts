@@ -16,6 +16,7 @@ export {
 export { FRAUD_RULES } from "./frauds.ts";
 export {
   customerIdOf,
+  eventIdSeed,
   labelEventIdOf,
   STREAM,
   terminalIdOf,

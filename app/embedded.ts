@@ -1,0 +1,122 @@
+/**
+ * The embedded default: local stack (unless KAFKA_BROKERS points elsewhere), topology, the fused
+ * pipeline (ingest → features → inference → scoring in one process, in-memory feature store), a
+ * simulator publishing transactions, late labels and posts, and a monitor of what comes out.
+ */
+
+import { createStageRunner, fuse, type StageRunner } from "../consumers/runtime/index.ts";
+import { stackDown, stackUp } from "../infra/local/index.ts";
+import { connectionsFromEnv, usesExternalCluster } from "../lib/config/index.ts";
+import type { Logger } from "../lib/log/index.ts";
+import { interleave, postSource, publishStream, transactionSource } from "../producers/publish/index.ts";
+import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
+import { applyTopology } from "../topology/index.ts";
+import { type AppDeps, createDeps, withAdmin } from "./deps.ts";
+import { PipelineMonitor } from "./monitor.ts";
+import { buildStage, PIPELINE, StageContext } from "./stages.ts";
+
+const DAY = 86_400_000;
+
+export interface EmbeddedOptions {
+  /** Start the local stack when no KAFKA_BROKERS is set. Default true. */
+  stack: boolean;
+  /** Stop the stack on exit if this run started it. Default true. */
+  stopStack: boolean;
+  /** Simulated events per second (transactions + labels + posts). */
+  rate: number;
+  delivery: "at-least-once" | "exactly-once";
+  seed: number;
+  /** Print stack progress lines. */
+  print: (line: string) => void;
+  logger: Logger;
+}
+
+export interface EmbeddedRun {
+  deps: AppDeps;
+  monitor: PipelineMonitor;
+  runner: StageRunner;
+  /** Events published so far. */
+  published(): number;
+  /** Resolves when the simulator has published everything (or was stopped). */
+  simulatorDone: Promise<number>;
+  /** Rejects if the pipeline dies. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedRun> {
+  let startedStack = false;
+  if (options.stack && !usesExternalCluster()) {
+    options.print("starting the local stack (Kafka KRaft, Apicurio Registry, Redis)...");
+    const up = await stackUp({ print: options.print });
+    startedStack = up.started.length > 0;
+    process.env.KAFKA_BROKERS ??= up.brokers.join(",");
+    process.env.SCHEMA_REGISTRY_URL ??= up.registryUrl;
+    process.env.REDIS_URL ??= up.redisUrl;
+  }
+  const deps = createDeps(connectionsFromEnv(), options.logger, "verdict-embedded");
+  const report = await withAdmin(deps.kafka, (admin) =>
+    applyTopology({ admin, registry: deps.registry, logger: options.logger }),
+  );
+  options.print(`topology: ${report.created.length} topic(s) created, ${report.existing.length} existing`);
+
+  const shared = new StageContext(deps, { state: "memory" });
+  const stage = fuse(
+    PIPELINE.map((name) => buildStage(name, shared)),
+    { name: "embedded", concurrency: "per-key" },
+  );
+  const runner = createStageRunner(
+    stage,
+    { kafka: deps.kafka, codec: deps.codec, logger: options.logger },
+    { delivery: options.delivery, partitionsConsumedConcurrently: 6, groupId: `verdict.embedded` },
+  );
+  const monitor = new PipelineMonitor(deps.kafka, deps.codec);
+  await monitor.start();
+  await runner.start();
+
+  const producer: VerdictProducer = await createProducer({
+    kafka: deps.kafka,
+    registry: deps.registry,
+    clientId: "verdict-simulator",
+  });
+  const abort = new AbortController();
+  // 60 simulated days of 2,000 cards, rebased to end now (ingestion refuses future times).
+  const days = 60;
+  const offsetMs = Date.now() - (Date.UTC(2018, 3, 1) + days * DAY);
+  const postCount = 50_000;
+  const postOffset = Date.now() - (Date.UTC(2018, 3, 1) + postCount * 1000 * 1.5);
+  let published = 0;
+  const simulatorDone = publishStream(
+    producer,
+    interleave(
+      transactionSource(
+        { days, customers: 2000, terminals: 4000, seed: options.seed },
+        { offsetMs, signal: abort.signal },
+      ),
+      postSource({ count: postCount, seed: options.seed }, { offsetMs: postOffset, signal: abort.signal }),
+    ),
+    { rate: options.rate, signal: abort.signal, onProgress: (n) => (published = n) },
+  );
+
+  return {
+    deps,
+    monitor,
+    runner,
+    published: () => published,
+    simulatorDone,
+    done: runner.done,
+    async stop() {
+      abort.abort();
+      await simulatorDone.catch(() => 0);
+      await producer.close().catch(() => {});
+      await runner.stop();
+      await monitor.stop().catch(() => {});
+      await shared.close();
+      await deps.close();
+      if (startedStack && options.stopStack) {
+        options.print("stopping the local stack...");
+        await stackDown({ print: options.print });
+      }
+    },
+  };
+}

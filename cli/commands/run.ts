@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
+import type { CliContext } from "../context.ts";
+import { renderPanel, summaryLine } from "../display.ts";
+
+export function runCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("run")
+    .description(
+      "The embedded default: local stack, topology, fused pipeline, simulators, live numbers. " +
+        "With KAFKA_BROKERS set it uses that cluster instead of starting one.",
+    )
+    .option("--no-stack", "never start the local stack (use KAFKA_BROKERS etc.)")
+    .option("--keep-stack", "leave the local stack running on exit")
+    .option("--rate <n>", "simulated events per second", "300")
+    .option("--delivery <mode>", "at-least-once | exactly-once", "at-least-once")
+    .option("--seed <n>", "simulator seed", "42")
+    .option("--duration <s>", "stop by itself after this many seconds (0 = until Ctrl-C)", "0")
+    .action(async (opts) => {
+      const started = Date.now();
+      const tty = process.stdout.isTTY;
+      const run: EmbeddedRun = await startEmbedded({
+        stack: opts.stack,
+        stopStack: !opts.keepStack,
+        rate: Number(opts.rate),
+        delivery: opts.delivery,
+        seed: Number(opts.seed),
+        print: ctx.print,
+        logger: ctx.logger,
+      });
+      let stopping: Promise<void> | undefined;
+      const stop = (code: number) => {
+        stopping ??= (async () => {
+          clearInterval(timer);
+          const s = run.monitor.snapshot();
+          ctx.print(`\nstopping... ${summaryLine(s, run.published(), (Date.now() - started) / 1000)}`);
+          await run.stop();
+          await ctx.close();
+          process.exit(code);
+        })();
+        return stopping;
+      };
+      let ticks = 0;
+      const timer = setInterval(() => {
+        const elapsed = (Date.now() - started) / 1000;
+        const s = run.monitor.snapshot();
+        const providers = Object.entries(s.providers)
+          .map(([p, n]) => `${p} (${n})`)
+          .join(", ");
+        if (tty) process.stdout.write(renderPanel(s, run.published(), elapsed, providers || "—"));
+        else if (ticks % 5 === 0) ctx.print(summaryLine(s, run.published(), elapsed));
+        ticks++;
+        if (Number(opts.duration) > 0 && elapsed >= Number(opts.duration)) void stop(0);
+      }, 1000);
+      process.once("SIGINT", () => void stop(0));
+      process.once("SIGTERM", () => void stop(0));
+      run.done.catch((err) => {
+        ctx.logger.fatal({ err }, "pipeline died");
+        void stop(1);
+      });
+      await new Promise(() => {}); // runs until stop() exits the process
+    });
+}

@@ -1,0 +1,49 @@
+/** Renders the monitor's numbers for a terminal: a redrawn panel on a TTY, a line at a time otherwise. */
+import type { MonitorSnapshot } from "../app/monitor.ts";
+
+const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
+
+export function summaryLine(s: MonitorSnapshot, published: number, elapsedS: number): string {
+  const d = s.decisions;
+  return (
+    `[${elapsedS.toFixed(0)}s] published ${published} | verdicts ${s.verdicts} (${s.rate.toFixed(0)}/s) | ` +
+    `fraud A/R/D ${d["fraud.APPROVE"] ?? 0}/${d["fraud.REVIEW"] ?? 0}/${d["fraud.DECLINE"] ?? 0} | ` +
+    `moderation A/R/B ${d["moderation.ALLOW"] ?? 0}/${d["moderation.REVIEW"] ?? 0}/${d["moderation.BLOCK"] ?? 0} | ` +
+    `review ${s.reviewRequests} | dlq ${Object.values(s.deadLetters).reduce((a, b) => a + b, 0)} | ` +
+    `age p50 ${ms(s.latency.p50)} p99 ${ms(s.latency.p99)}`
+  );
+}
+
+export function renderPanel(
+  s: MonitorSnapshot,
+  published: number,
+  elapsedS: number,
+  providers: string,
+): string {
+  const lines = [
+    "\x1b[1mVerdict\x1b[0m — embedded pipeline (ingest → features → inference → scoring), Ctrl-C to stop",
+    "",
+    `  running ${elapsedS.toFixed(0)} s   published ${published}   verdicts ${s.verdicts}   ${s.rate.toFixed(0)} verdicts/s`,
+    `  event age at verdict (last 10 s): p50 ${ms(s.latency.p50)}  p95 ${ms(s.latency.p95)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
+    `  providers: ${providers}`,
+    "",
+    "  decisions",
+  ];
+  for (const [k, v] of Object.entries(s.decisions).sort())
+    lines.push(`    ${k.padEnd(22)} ${String(v).padStart(8)}`);
+  lines.push(`    ${"review requests".padEnd(22)} ${String(s.reviewRequests).padStart(8)}`);
+  const dlq = Object.entries(s.deadLetters);
+  lines.push(
+    "",
+    `  dead letters: ${dlq.length === 0 ? "none" : dlq.map(([t, n]) => `${t} ${n}`).join(", ")}`,
+    "",
+    "  latest verdicts",
+  );
+  for (const v of s.recent) {
+    const score = v.score === null ? "rules" : v.score.toFixed(3);
+    lines.push(
+      `    ${v.domain.padEnd(10)} ${v.key.slice(0, 12).padEnd(12)} ${v.decision.padEnd(8)} ${score.padStart(6)}  ${v.model.padEnd(24)} ${v.reasons.slice(0, 2).join("; ").slice(0, 60)}`,
+    );
+  }
+  return `\x1b[H\x1b[2J${lines.join("\n")}\n`;
+}
