@@ -3,11 +3,12 @@
  * key → partition stability, headers surviving producer → consumer, validation before send,
  * BACKWARD compatibility enforced by the registry, typed decode errors for garbage.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Admin } from "kafkajs";
-import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerdictError } from "../lib/errors/index.ts";
 import { fromKafkaHeaders, parseTraceparent } from "../lib/trace/index.ts";
+import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
 import { SchemaCatalog } from "../schemas/catalog/index.ts";
 import type { TransactionCreated } from "../schemas/generated/types.ts";
 import { applyTopology, TOPICS } from "../topology/index.ts";
@@ -103,7 +104,10 @@ describe("producer SDK against the real stack", () => {
     await applyTopology({ admin, topics: [garbageTopic] });
     const raw = kafkaForTests().producer();
     await raw.connect();
-    await raw.send({ topic: garbageTopic.name, messages: [{ key: "k", value: Buffer.from("not avro at all") }] });
+    await raw.send({
+      topic: garbageTopic.name,
+      messages: [{ key: "k", value: Buffer.from("not avro at all") }],
+    });
     await raw.disconnect();
     const [message] = await consumeN(garbageTopic.name, 1);
     const err = await deps.codec.decode(garbageTopic, message!.value).catch((e) => e);

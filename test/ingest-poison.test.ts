@@ -15,7 +15,13 @@ import { createProducer } from "../producers/sdk/index.ts";
 import type { PostSubmitted, TransactionCreated } from "../schemas/generated/types.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testConnections, testDeps } from "./support/app.ts";
-import { applyTestTopology, deleteTestTopology, readDecoded, runner, waitForCount } from "./support/pipeline.ts";
+import {
+  applyTestTopology,
+  deleteTestTopology,
+  readDecoded,
+  runner,
+  waitForCount,
+} from "./support/pipeline.ts";
 
 const deps = testDeps();
 let stage: StageRunner;
@@ -66,12 +72,37 @@ describe("ingest stage poison corpus", () => {
     wrongMagic[0] = 7;
 
     const poison: { topic: string; key: string; value: Buffer; expect: RegExp }[] = [
-      { topic: txTopic.name, key: "c-0", value: Buffer.from("garbage bytes, not a record"), expect: /magic byte/ },
+      {
+        topic: txTopic.name,
+        key: "c-0",
+        value: Buffer.from("garbage bytes, not a record"),
+        expect: /magic byte/,
+      },
       { topic: txTopic.name, key: "c-1", value: wrongMagic, expect: /starts with byte 0x07/ },
-      { topic: txTopic.name, key: "c-2", value: unknownId, expect: /Schema id 987654 is not in the registry/ },
-      { topic: txTopic.name, key: "c-3", value: validAvro.subarray(0, validAvro.length - 4), expect: /not valid Avro/ },
-      { topic: txTopic.name, key: "c-4", value: encodeTx({ ...tx(91), amount: -12 }), expect: /must be positive/ },
-      { topic: txTopic.name, key: "c-0", value: encodeTx({ ...tx(92), amount: Number.NaN }), expect: /not a finite number/ },
+      {
+        topic: txTopic.name,
+        key: "c-2",
+        value: unknownId,
+        expect: /Schema id 987654 is not in the registry/,
+      },
+      {
+        topic: txTopic.name,
+        key: "c-3",
+        value: validAvro.subarray(0, validAvro.length - 4),
+        expect: /not valid Avro/,
+      },
+      {
+        topic: txTopic.name,
+        key: "c-4",
+        value: encodeTx({ ...tx(91), amount: -12 }),
+        expect: /must be positive/,
+      },
+      {
+        topic: txTopic.name,
+        key: "c-0",
+        value: encodeTx({ ...tx(92), amount: Number.NaN }),
+        expect: /not a finite number/,
+      },
       {
         topic: txTopic.name,
         key: "c-1",
@@ -94,12 +125,21 @@ describe("ingest stage poison corpus", () => {
     const validTx = Array.from({ length: 20 }, (_, i) => tx(i + 1));
     const validPosts = Array.from({ length: 10 }, (_, i) => post(i + 1, `hello world number ${i}`));
     for (let i = 0; i < poison.length; i++) {
-      await producer.publishMany(txTopic, validTx.slice(i * 2, i * 2 + 2).map((event) => ({ event })));
+      await producer.publishMany(
+        txTopic,
+        validTx.slice(i * 2, i * 2 + 2).map((event) => ({ event })),
+      );
       await producer.publish(postTopic, validPosts[i]!);
       const p = poison[i]!;
-      await raw.send({ topic: p.topic, messages: [{ key: p.key, value: p.value, headers: { "correlation-id": `poison-${i}` } }] });
+      await raw.send({
+        topic: p.topic,
+        messages: [{ key: p.key, value: p.value, headers: { "correlation-id": `poison-${i}` } }],
+      });
     }
-    await producer.publishMany(txTopic, validTx.slice(poison.length * 2).map((event) => ({ event })));
+    await producer.publishMany(
+      txTopic,
+      validTx.slice(poison.length * 2).map((event) => ({ event })),
+    );
     await producer.publish(postTopic, validPosts[9]!);
     await raw.disconnect();
     await producer.close();

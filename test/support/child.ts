@@ -45,3 +45,61 @@ export function spawnVerdict(args: string[], env: Record<string, string> = {}): 
     },
   };
 }
+
+/** A throwaway redis-server on a free loopback port, restartable, for failure tests. */
+export interface ThrowawayRedis {
+  url: string;
+  kill9(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function throwawayRedis(): Promise<ThrowawayRedis> {
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    const { Redis } = await import("ioredis");
+    const client = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    for (let i = 0; i < 50; i++) {
+      try {
+        await client.connect();
+        await client.ping();
+        client.disconnect();
+        return;
+      } catch {
+        client.disconnect();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`redis-server on ${port} did not start`);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    async kill9() {
+      const p = proc;
+      if (!p || p.exitCode !== null) return;
+      const exited = new Promise((r) => p.once("exit", r));
+      p.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
