@@ -5,7 +5,7 @@
  */
 import type { SchemaName, SchemaTypes } from "../../schemas/generated/types.ts";
 import type { TopicDescriptor } from "../../topology/index.ts";
-import type { VerdictProducer } from "../sdk/index.ts";
+import type { PublishOptions, VerdictProducer } from "../sdk/index.ts";
 
 export interface Publishable<S extends SchemaName = SchemaName> {
   topic: TopicDescriptor<S>;
@@ -20,6 +20,8 @@ export interface PublishStreamOptions {
   /** Stop after this many events. */
   limit?: number;
   signal?: AbortSignal;
+  /** Per-event publish options (correlation id, traceparent...). */
+  optionsFor?: (item: Publishable) => PublishOptions | undefined;
   /** Called after each batch with the running total. */
   onProgress?: (published: number) => void;
 }
@@ -64,7 +66,7 @@ export async function publishStream(
       [...byTopic.values()].map((items) =>
         producer.publishMany(
           items[0]!.topic,
-          items.map((i) => ({ event: i.event })),
+          items.map((i) => ({ event: i.event, options: options.optionsFor?.(i) })),
         ),
       ),
     );
