@@ -27,7 +27,10 @@ describe("connectionsFromEnv", () => {
   it.each([
     [{ KAFKA_BROKERS: "no-port" }, /KAFKA_BROKERS.*host:port/],
     [{ KAFKA_SASL_MECHANISM: "scram-sha-256", KAFKA_SASL_USERNAME: "u" }, /KAFKA_SASL_PASSWORD/],
-    [{ KAFKA_SASL_MECHANISM: "gssapi", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" }, /KAFKA_SASL_MECHANISM/],
+    [
+      { KAFKA_SASL_MECHANISM: "gssapi", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" },
+      /KAFKA_SASL_MECHANISM/,
+    ],
     [{ SCHEMA_REGISTRY_URL: "not a url" }, /SCHEMA_REGISTRY_URL/],
     [{ SCHEMA_REGISTRY_USERNAME: "u" }, /must be set together/],
     [{ REDIS_URL: "http://x" }, /REDIS_URL/],
@@ -41,7 +44,12 @@ describe("connectionsFromEnv", () => {
 
   it("never puts secrets into the error message", () => {
     try {
-      connectionsFromEnv({ KAFKA_BROKERS: "bad", KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "hunter2" });
+      connectionsFromEnv({
+        KAFKA_BROKERS: "bad",
+        KAFKA_SASL_MECHANISM: "plain",
+        KAFKA_SASL_USERNAME: "u",
+        KAFKA_SASL_PASSWORD: "hunter2",
+      });
     } catch (err) {
       expect((err as Error).message).not.toContain("hunter2");
     }

@@ -21,7 +21,11 @@ describe("errors", () => {
 
   it("serializes code and context for logs", () => {
     const err = new VerdictError("VERDICT_ERR_CONFIG", "bad", { context: { field: "kafka.brokers" } });
-    expect(err.toJSON()).toMatchObject({ code: "VERDICT_ERR_CONFIG", field: "kafka.brokers", retriable: false });
+    expect(err.toJSON()).toMatchObject({
+      code: "VERDICT_ERR_CONFIG",
+      field: "kafka.brokers",
+      retriable: false,
+    });
     expect(err.name).toBe("VerdictError");
   });
 });

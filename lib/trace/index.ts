@@ -3,8 +3,8 @@ export {
   type EventHeaders,
   fromKafkaHeaders,
   HEADER,
-  ORIGIN_TIMESTAMP,
   headerString,
+  ORIGIN_TIMESTAMP,
   toKafkaHeaders,
 } from "./headers.ts";
 export { childOf, formatTraceparent, newTrace, parseTraceparent, type TraceContext } from "./traceparent.ts";

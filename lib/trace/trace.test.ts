@@ -30,8 +30,16 @@ describe("trace context", () => {
     const h = deriveHeaders(undefined, { eventId: "e", eventType: "t", producer: "p", occurredAt: 42 });
     h.extra["x-tenant"] = "acme";
     const kafka = toKafkaHeaders(h);
-    const back = fromKafkaHeaders(Object.fromEntries(Object.entries(kafka).map(([k, v]) => [k, Buffer.from(String(v))])));
-    expect(back).toMatchObject({ eventId: "e", eventType: "t", producer: "p", occurredAt: 42, correlationId: h.correlationId });
+    const back = fromKafkaHeaders(
+      Object.fromEntries(Object.entries(kafka).map(([k, v]) => [k, Buffer.from(String(v))])),
+    );
+    expect(back).toMatchObject({
+      eventId: "e",
+      eventType: "t",
+      producer: "p",
+      occurredAt: 42,
+      correlationId: h.correlationId,
+    });
     expect(back.extra).toEqual({ "x-tenant": "acme" });
   });
 });
