@@ -8,6 +8,7 @@ import { createStageRunner, fuse, type StageRunner } from "../consumers/runtime/
 import { stackDown, stackUp } from "../infra/local/index.ts";
 import { connectionsFromEnv, usesExternalCluster } from "../lib/config/index.ts";
 import type { Logger } from "../lib/log/index.ts";
+import { createObservability, type HttpOptions, type Observability } from "../observability/index.ts";
 import { interleave, postSource, publishStream, transactionSource } from "../producers/publish/index.ts";
 import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
 import { applyTopology } from "../topology/index.ts";
@@ -29,12 +30,16 @@ export interface EmbeddedOptions {
   /** Print stack progress lines. */
   print: (line: string) => void;
   logger: Logger;
+  /** Observability HTTP endpoint (/metrics, /dashboard...). Default VERDICT_HTTP_HOST/PORT; false = none. */
+  http?: HttpOptions | false;
 }
 
 export interface EmbeddedRun {
   deps: AppDeps;
   monitor: PipelineMonitor;
   runner: StageRunner;
+  /** Metrics, health, drift, dashboard of this process. */
+  observability: Observability;
   /** Events published so far. */
   published(): number;
   /** Resolves when the simulator has published everything (or was stopped). */
@@ -61,18 +66,33 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   options.print(`topology: ${report.created.length} topic(s) created, ${report.existing.length} existing`);
 
   const shared = new StageContext(deps, { state: "memory" });
-  const stage = fuse(
-    PIPELINE.map((name) => buildStage(name, shared)),
-    { name: "embedded", concurrency: "per-key" },
-  );
+  const observability = createObservability(deps, {
+    name: "embedded",
+    http: options.http,
+    webhooks: true,
+    logger: options.logger,
+  });
+  const stage = fuse(observability.instrument(PIPELINE.map((name) => buildStage(name, shared))), {
+    name: "embedded",
+    concurrency: "per-key",
+  });
   const runner = createStageRunner(
     stage,
-    { kafka: deps.kafka, codec: deps.codec, logger: options.logger },
+    {
+      kafka: deps.kafka,
+      codec: deps.codec,
+      logger: options.logger,
+      instrumentation: observability.instrumentation,
+    },
     { delivery: options.delivery, partitionsConsumedConcurrently: 6, groupId: `verdict.embedded` },
   );
   const monitor = new PipelineMonitor(deps.kafka, deps.codec);
+  observability.track(runner, stage);
   await monitor.start();
   await runner.start();
+  await observability.start();
+  const url = observability.server?.url();
+  if (url) options.print(`dashboard: ${url}/dashboard   metrics: ${url}/metrics`);
 
   const producer: VerdictProducer = await createProducer({
     kafka: deps.kafka,
@@ -102,6 +122,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     deps,
     monitor,
     runner,
+    observability,
     published: () => published,
     simulatorDone,
     done: runner.done,
@@ -110,6 +131,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       await simulatorDone.catch(() => 0);
       await producer.close().catch(() => {});
       await runner.stop();
+      await observability.stop().catch(() => {});
       await monitor.stop().catch(() => {});
       await shared.close();
       await deps.close();

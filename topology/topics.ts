@@ -250,6 +250,15 @@ export const TOPICS = {
     "Endpoint lifecycle and health: disabled, breaker opened/closed, throttled, dead-lettered, replayed.",
     { retentionMs: 90 * DAY },
   ),
+  // Monitoring (observability/drift): drift alerts as events, for operators and automation.
+  driftAlerts: topic(
+    "monitoring.drift-alerts.v1",
+    "ops",
+    "DriftAlert",
+    "model",
+    "Feature and score drift alerts (PSI vs model.json's reference): FIRING and RESOLVED.",
+    { partitions: 1, retentionMs: 90 * DAY },
+  ),
 } as const satisfies Record<string, TopicDescriptor>;
 
 export type TopicId = keyof typeof TOPICS;

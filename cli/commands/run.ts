@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
+import { httpOptionsFromEnv } from "../../observability/index.ts";
 import type { CliContext } from "../context.ts";
 import { renderPanel, summaryLine } from "../display.ts";
 
@@ -16,6 +17,10 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .option("--delivery <mode>", "at-least-once | exactly-once", "at-least-once")
     .option("--seed <n>", "simulator seed", "42")
     .option("--duration <s>", "stop by itself after this many seconds (0 = until Ctrl-C)", "0")
+    .option(
+      "--http-port <port>",
+      "port of /metrics and /dashboard (0 = any free port; default VERDICT_HTTP_PORT or 9464)",
+    )
     .action(async (opts) => {
       const started = Date.now();
       const tty = process.stdout.isTTY;
@@ -27,6 +32,10 @@ export function runCommand(program: Command, ctx: CliContext): void {
         seed: Number(opts.seed),
         print: ctx.print,
         logger: ctx.logger,
+        http:
+          opts.httpPort === undefined
+            ? httpOptionsFromEnv()
+            : { ...httpOptionsFromEnv(), port: Number(opts.httpPort) },
       });
       let stopping: Promise<void> | undefined;
       const stop = (code: number) => {
@@ -47,7 +56,9 @@ export function runCommand(program: Command, ctx: CliContext): void {
         const providers = Object.entries(s.providers)
           .map(([p, n]) => `${p} (${n})`)
           .join(", ");
-        if (tty) process.stdout.write(renderPanel(s, run.published(), elapsed, providers || "—"));
+        const url = run.observability.server?.url();
+        const links = url ? `  dashboard ${url}/dashboard   metrics ${url}/metrics\n` : "";
+        if (tty) process.stdout.write(renderPanel(s, run.published(), elapsed, providers || "—") + links);
         else if (ticks % 5 === 0) ctx.print(summaryLine(s, run.published(), elapsed));
         ticks++;
         if (Number(opts.duration) > 0 && elapsed >= Number(opts.duration)) void stop(0);

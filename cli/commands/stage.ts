@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
+import { createObservability, httpOptionsFromEnv } from "../../observability/index.ts";
 import type { CliContext } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
 
@@ -22,15 +23,30 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       "consumer group session timeout (how fast a dead member is replaced)",
       "30000",
     )
+    .option(
+      "--http-port <port>",
+      "port of /metrics, /healthz, /readyz and /dashboard (0 = any free port; VERDICT_HTTP_PORT)",
+    )
     .action(async (names: string[], opts) => {
       const deps = ctx.deps();
       const shared = new StageContext(deps, { state: opts.state });
-      const stages = names.map((n) => buildStage(n, shared));
+      const http = httpOptionsFromEnv();
+      const observability = createObservability(deps, {
+        name: names.join(opts.fused ? "+" : ","),
+        http: opts.httpPort === undefined ? http : { ...http, port: Number(opts.httpPort) },
+        redis: opts.state === "redis",
+      });
+      const stages = observability.instrument(names.map((n) => buildStage(n, shared)));
       const units = opts.fused ? [fuse(stages, { name: names.join("+") })] : stages;
       const runners = units.map((stage) =>
         createStageRunner(
           stage,
-          { kafka: deps.kafka, codec: deps.codec, logger: deps.logger },
+          {
+            kafka: deps.kafka,
+            codec: deps.codec,
+            logger: deps.logger,
+            instrumentation: observability.instrumentation,
+          },
           {
             delivery: opts.delivery,
             instanceId: opts.instanceId,
@@ -40,6 +56,11 @@ export function stageCommand(program: Command, ctx: CliContext): void {
           },
         ),
       );
-      await runUntilSignal(ctx, runners, () => shared.close());
+      for (const [i, r] of runners.entries()) observability.track(r, units[i]!);
+      await observability.start();
+      await runUntilSignal(ctx, runners, async () => {
+        await observability.stop();
+        await shared.close();
+      });
     });
 }

@@ -6,7 +6,7 @@
 import type { Batch, Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
-import { fromKafkaHeaders, ORIGIN_TIMESTAMP } from "../../lib/trace/index.ts";
+import { fromKafkaHeaders, ORIGIN_TIMESTAMP, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { TOPIC_PREFIX } from "../../topology/index.ts";
 import { toDeadLetter } from "./dead-letter.ts";
@@ -82,6 +82,7 @@ export function createStageRunner(
     logger.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
     if (!payload.restart) {
       state = "stopped";
+      emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "crashed" });
       rejectDone(
         new VerdictError(
           "VERDICT_ERR_KAFKA",
@@ -94,6 +95,17 @@ export function createStageRunner(
     }
   });
 
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+    emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "joined", partitions });
+  });
+  consumer.on(consumer.events.REBALANCING, () =>
+    emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "rebalancing" }),
+  );
+  consumer.on(consumer.events.STOP, () =>
+    emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "stopped" }),
+  );
+
   function workItem(topic: string, partition: number, message: KafkaMessage): WorkItem {
     const input = inputs.get(topic)!;
     const headers = fromKafkaHeaders(message.headers);
@@ -102,6 +114,15 @@ export function createStageRunner(
       key,
       run: async (attempt) => {
         const { value } = await deps.codec.decode(input.topic, message.value);
+        // Every line a stage logs for this record carries where it came from and its ids.
+        const recordLogger = logger.child({
+          topic,
+          partition,
+          offset: message.offset,
+          eventId: headers.eventId,
+          correlationId: headers.correlationId,
+          traceId: parseTraceparent(headers.traceparent)?.traceId,
+        });
         const ctx: StageContext = {
           stage: stage.name,
           topic,
@@ -111,7 +132,7 @@ export function createStageRunner(
           headers,
           timestamp: Number(message.timestamp),
           attempt,
-          logger,
+          logger: recordLogger,
           signal: abort.signal,
           now,
         };
@@ -150,6 +171,9 @@ export function createStageRunner(
     const out: { topic: string; message: import("kafkajs").Message }[] = [];
     const dlqTopic = inputs.get(topic)!.topic.dlq;
     let dead = 0;
+    const perRecord: { topic: string; traceparent?: string }[][] | undefined = deps.instrumentation
+      ? []
+      : undefined;
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
       const message = messages[i]!;
@@ -158,13 +182,25 @@ export function createStageRunner(
         // origin-timestamp: broker time of the pipeline's first input, carried to every output, so
         // "event age at verdict" is measurable in split and fused mode alike.
         const origin = inputHeaders.extra[ORIGIN_TIMESTAMP] ?? message.timestamp;
+        const produced: { topic: string; traceparent?: string }[] = [];
         for (const o of result.outputs) {
           const withOrigin = { ...o, headers: { ...o.headers, [ORIGIN_TIMESTAMP]: origin } };
-          out.push({ topic: o.topic.name, message: await encoder.encode(withOrigin, inputHeaders, now()) });
+          const encoded = await encoder.encode(withOrigin, inputHeaders, now());
+          out.push({ topic: o.topic.name, message: encoded });
+          produced.push({ topic: o.topic.name, traceparent: encoded.headers?.traceparent?.toString() });
         }
+        perRecord?.push(produced);
         continue;
       }
-      const context = { topic, partition, offset: message.offset, correlationId: inputHeaders.correlationId };
+      perRecord?.push([]);
+      const context = {
+        topic,
+        partition,
+        offset: message.offset,
+        eventId: inputHeaders.eventId,
+        correlationId: inputHeaders.correlationId,
+        traceId: parseTraceparent(inputHeaders.traceparent)?.traceId,
+      };
       if (result.kind === "fatal") {
         logger.fatal(
           { ...context, err: result.error },
@@ -181,8 +217,16 @@ export function createStageRunner(
       }
       dead++;
       const code = errorCode(result.error);
-      emit(deps.instrumentation, { type: "dead-letter", stage: stage.name, topic, code });
-      if (settings.errorPolicy.onPoison === "skip" || !dlqTopic) {
+      const skipped = settings.errorPolicy.onPoison === "skip" || !dlqTopic;
+      emit(deps.instrumentation, {
+        type: "dead-letter",
+        stage: stage.name,
+        topic,
+        code,
+        failedStage: (result.error as { failedStage?: string }).failedStage ?? stage.name,
+        ...(skipped ? {} : { dlq: dlqTopic }),
+      });
+      if (skipped) {
         logger.error(
           { ...context, code, reason: errorMessage(result.error) },
           "poison record skipped (no DLQ)",
@@ -216,6 +260,27 @@ export function createStageRunner(
       deadLetters: dead,
       durationMs: now() - started,
     });
+    if (perRecord) {
+      const ackedAt = now();
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i]!;
+        const headers = fromKafkaHeaders(message.headers);
+        emit(deps.instrumentation, {
+          type: "record",
+          stage: stage.name,
+          topic,
+          partition,
+          offset: message.offset,
+          headers,
+          outcome: results[i]!.kind === "ok" ? "ok" : "dead-letter",
+          startedAt: started,
+          ackedAt,
+          timestamp: Number(message.timestamp),
+          originTimestamp: Number(headers.extra[ORIGIN_TIMESTAMP] ?? message.timestamp),
+          outputs: perRecord[i] ?? [],
+        });
+      }
+    }
   }
 
   async function start(): Promise<void> {
@@ -237,6 +302,14 @@ export function createStageRunner(
         isRunning,
         isStale,
       }) => {
+        emit(deps.instrumentation, {
+          type: "batch",
+          stage: stage.name,
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.messages.length,
+          offsetLag: Number(batch.offsetLag()),
+        });
         for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
           if (!isRunning() || isStale() || abort.signal.aborted) break;
           const chunk = batch.messages.slice(i, i + settings.chunkSize);

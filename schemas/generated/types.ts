@@ -23,6 +23,38 @@ export interface DeadLetter {
 
 export type Domain = "FRAUD" | "MODERATION";
 
+/** A feature's or the score's distribution moved away from the model's reference (model.json). Topic monitoring.drift-alerts.v1, key = model. FIRING when PSI reaches the alert threshold (again after the repeat interval while it stays there), RESOLVED when it falls below the resolve threshold. */
+export interface DriftAlert {
+  eventId: string;
+  /** Model name (models/<name>/). */
+  model: string;
+  version: string;
+  /** fraud | moderation */
+  domain: string;
+  /** A reference feature name, or 'score' for the model's score. */
+  feature: string;
+  /** FIRING | RESOLVED */
+  status: string;
+  statistic: string;
+  /** The statistic over the window. */
+  value: number;
+  /** Alert threshold (FIRING) or resolve threshold (RESOLVED). */
+  threshold: number;
+  /** Records in the window compared. */
+  windowSize: number;
+  /** Records the reference distribution was built from. */
+  referenceCount: number;
+  /** Reference bin edges. */
+  edges: Array<number>;
+  /** Reference proportion per bin. */
+  expected: Array<number>;
+  /** Window proportion per bin. */
+  actual: Array<number>;
+  detectedAt: number;
+  /** Which process saw it (host, pid, runner). */
+  source: string;
+}
+
 export type FraudDecision = "APPROVE" | "REVIEW" | "DECLINE";
 
 /** A late outcome for a transaction: chargeback, investigator feedback, or 'known genuine'. Topic payments.fraud-label.reported.v1, key = customerId. */
@@ -293,6 +325,7 @@ export interface WebhookTask {
 /** Every top-level schema by name: the value type of topics declared with that schema. */
 export interface SchemaTypes {
   DeadLetter: DeadLetter;
+  DriftAlert: DriftAlert;
   FraudLabelReported: FraudLabelReported;
   FraudVerdict: FraudVerdict;
   ModelRef: ModelRef;
