@@ -19,10 +19,12 @@ import { createDriftMonitor, type DriftMonitor } from "./drift/monitor.ts";
 import { type DriftOptionsInput, parseDriftOptions } from "./drift/options.ts";
 import { driftObserver, registryReferences, topicAlertSink } from "./drift/sources.ts";
 import { createHealth, type DependencyCheck, type Health } from "./http/health.ts";
+import { createModelAdmin } from "./http/model-admin.ts";
 import {
   createObservabilityServer,
   type HttpOptions,
   httpOptionsFromEnv,
+  type ModelAdmin,
   type ObservabilityServer,
 } from "./http/server.ts";
 import { findInferenceStage, registerInferenceGauges } from "./metrics/inference-gauges.ts";
@@ -137,6 +139,7 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
       ready: lastReadiness,
     }),
   });
+  let modelAdmin: ModelAdmin | undefined;
   let lastReadiness: unknown = { ready: false, checks: {} };
   let readinessTimer: NodeJS.Timeout | undefined;
   let inferenceStatus:
@@ -167,6 +170,8 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
           health,
           stats: () => stats.snapshot(),
           options: options.http ?? httpOptionsFromEnv(),
+          models: () => modelAdmin,
+          adminToken: process.env.VERDICT_ADMIN_TOKEN || undefined,
           logger,
         });
 
@@ -186,6 +191,7 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
       const extra: StageObserver[] = [];
       if (inference && !inferenceStatus) {
         inferenceStatus = () => inference.status();
+        modelAdmin = createModelAdmin(inference);
         registerInferenceGauges(registry, () => inference.status());
         if (driftOptions.enabled) {
           drift = createDriftMonitor({

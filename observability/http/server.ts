@@ -5,6 +5,9 @@
  *   GET /readyz      readiness: 200 when every runner joined its group and every dependency answers
  *   GET /dashboard   the live dashboard page (also at /)
  *   GET /api/stats   the dashboard's JSON
+ *   GET /api/models, PUT /api/models/<name>/rollout   live model status and canary/shadow
+ *                    rollout (`verdict models shadow|canary`): loopback callers only, or a bearer
+ *                    token when VERDICT_ADMIN_TOKEN is set
  * Binds 127.0.0.1 by default (VERDICT_HTTP_HOST / VERDICT_HTTP_PORT, default 9464, Prometheus'
  * conventional exporter port); bind 0.0.0.0 only where a network policy guards it (k8s pods).
  */
@@ -14,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "prom-client";
-import { errorMessage } from "../../lib/errors/index.ts";
+import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { Health } from "./health.ts";
 
@@ -39,6 +42,13 @@ export function httpOptionsFromEnv(env: Record<string, string | undefined> = pro
   return { host: env.VERDICT_HTTP_HOST || "127.0.0.1", port };
 }
 
+/** Live model administration, where an inference stage runs in the process. */
+export interface ModelAdmin {
+  status(): Promise<unknown>;
+  /** Sets a model's rollout; throws VerdictError(VERDICT_ERR_CONFIG / MODEL_INVALID) on bad input. */
+  setRollout(name: string, body: unknown): Promise<unknown>;
+}
+
 export interface ObservabilityServer {
   listen(): Promise<AddressInfo>;
   address(): AddressInfo | undefined;
@@ -52,6 +62,9 @@ export function createObservabilityServer(deps: {
   health: Health;
   stats: () => Promise<Record<string, unknown>>;
   options: HttpOptions;
+  models?: () => ModelAdmin | undefined;
+  /** Bearer token for admin calls; without one only loopback peers may call them. */
+  adminToken?: string;
   logger?: Logger;
 }): ObservabilityServer {
   const page = readFileSync(DASHBOARD);
@@ -68,8 +81,45 @@ export function createObservabilityServer(deps: {
   const json = (res: ServerResponse, status: number, value: unknown) =>
     send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
 
+  function allowed(req: IncomingMessage): boolean {
+    if (deps.adminToken) return req.headers.authorization === `Bearer ${deps.adminToken}`;
+    const peer = req.socket.remoteAddress ?? "";
+    return peer === "127.0.0.1" || peer === "::1" || peer === "::ffff:127.0.0.1";
+  }
+
+  async function body(req: IncomingMessage): Promise<unknown> {
+    let raw = "";
+    for await (const chunk of req) {
+      raw += chunk;
+      if (raw.length > 64 * 1024) throw new VerdictError("VERDICT_ERR_CONFIG", "request body too large");
+    }
+    try {
+      return JSON.parse(raw || "{}");
+    } catch {
+      throw new VerdictError("VERDICT_ERR_CONFIG", "request body is not JSON");
+    }
+  }
+
+  async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const models = deps.models?.();
+    if (!models) return json(res, 404, { error: "no inference stage in this process" });
+    if (!allowed(req)) return json(res, 403, { error: "admin calls need loopback or VERDICT_ADMIN_TOKEN" });
+    if (path === "/api/models" && req.method === "GET") return json(res, 200, await models.status());
+    const m = /^\/api\/models\/([a-z0-9][a-z0-9-]*)\/rollout$/.exec(path);
+    if (m && req.method === "PUT") {
+      try {
+        return json(res, 200, await models.setRollout(m[1]!, await body(req)));
+      } catch (err) {
+        return json(res, 400, { error: errorMessage(err), code: errorCode(err) });
+      }
+    }
+    res.setHeader("allow", "GET, PUT");
+    json(res, 405, { error: "method not allowed" });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path.startsWith("/api/models")) return admin(req, res, path);
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       json(res, 405, { error: "method not allowed" });

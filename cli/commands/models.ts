@@ -1,0 +1,121 @@
+import type { Command } from "commander";
+import { MODELS_DIR } from "../../app/stages.ts";
+import { ModelRegistry } from "../../consumers/inference/index.ts";
+import { VerdictError } from "../../lib/errors/index.ts";
+import { type CliContext, printTable } from "../context.ts";
+
+const DEFAULT_URL = `http://127.0.0.1:${process.env.VERDICT_HTTP_PORT || 9464}`;
+
+function registry(ctx: CliContext, dir: string | undefined): ModelRegistry {
+  return new ModelRegistry({ root: dir ?? process.env.VERDICT_MODELS_DIR ?? MODELS_DIR, logger: ctx.logger });
+}
+
+/** Calls a running process's model admin endpoint (observability/http). */
+async function live(url: string, path: string, init: RequestInit = {}): Promise<unknown> {
+  const token = process.env.VERDICT_ADMIN_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, url), {
+      ...init,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (cause) {
+    throw new VerdictError(
+      "VERDICT_ERR_CONFIG",
+      `No Verdict process answers at ${url} (${(cause as Error).message}): start one (verdict run / verdict stage inference) or pass --url`,
+      { cause },
+    );
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  if (!res.ok)
+    throw new VerdictError("VERDICT_ERR_CONFIG", `${url}${path}: ${res.status} ${body.error ?? ""}`);
+  return body;
+}
+
+export function modelsCommand(program: Command, ctx: CliContext): void {
+  const models = program
+    .command("models")
+    .description("Model versions on disk (models/<name>/<version>), activation, shadow and canary rollout");
+  const dirOption = [
+    "--dir <path>",
+    "models folder (default VERDICT_MODELS_DIR or the repo's models/)",
+  ] as const;
+  models
+    .command("list")
+    .description(
+      "Every model and version on disk, which one is active, and (with --url) what a running process serves",
+    )
+    .option(...dirOption)
+    .option("--url <url>", "also show the live rollout of the Verdict process at this observability URL")
+    .action(async (opts) => {
+      const reg = registry(ctx, opts.dir);
+      const rows: Record<string, string>[] = [];
+      for (const name of await reg.listModels()) {
+        const active = await reg.activeVersion(name).catch(() => "");
+        for (const version of await reg.listVersions(name)) {
+          const m = (await reg.load(name, version).catch(() => undefined))?.manifest;
+          rows.push({
+            model: name,
+            version,
+            active: version === active ? "*" : "",
+            domain: m?.domain ?? "?",
+            featureSet: m?.featureSet ?? "",
+            created: (m as { created?: string } | undefined)?.created ?? "",
+          });
+        }
+      }
+      printTable(ctx, rows);
+      if (opts.url) ctx.print(JSON.stringify(await live(opts.url, "/api/models"), null, 2));
+    });
+  models
+    .command("activate <name> <version>")
+    .description(
+      "Make <version> the active one: validated, then models/<name>/ACTIVE is replaced atomically; running stages hot-reload it",
+    )
+    .option(...dirOption)
+    .action(async (name: string, version: string, opts) => {
+      const reg = registry(ctx, opts.dir);
+      const previous = await reg.activeVersion(name).catch(() => undefined);
+      await reg.activate(name, version);
+      ctx.print(`${name}: active version ${version}${previous ? ` (was ${previous})` : ""}`);
+    });
+  models
+    .command("shadow <name> [versions...]")
+    .description(
+      "Score every record with these versions too, on the shadow topic only (never affects verdicts), " +
+        "in the running process at --url; no versions (or --clear) stops shadowing",
+    )
+    .option("--url <url>", "observability URL of the process running inference", DEFAULT_URL)
+    .option("--clear", "remove every shadow version")
+    .option(...dirOption)
+    .action(async (name: string, versions: string[], opts) => {
+      const shadow = opts.clear ? [] : versions;
+      for (const v of shadow) await registry(ctx, opts.dir).load(name, v); // refuse a bad version here first
+      const result = await live(opts.url, `/api/models/${name}/rollout`, {
+        method: "PUT",
+        body: JSON.stringify({ shadow }),
+      });
+      ctx.print(JSON.stringify(result, null, 2));
+    });
+  models
+    .command("canary <name> <version>")
+    .description(
+      "Score --percent % of keys (stable hash of the partition key) with <version> in the running process at --url",
+    )
+    .requiredOption("--percent <n>", "share of keys, 0-100 (0 removes the canary)")
+    .option("--url <url>", "observability URL of the process running inference", DEFAULT_URL)
+    .option(...dirOption)
+    .action(async (name: string, version: string, opts) => {
+      const percent = Number(opts.percent);
+      if (!(percent >= 0 && percent <= 100)) {
+        throw new VerdictError("VERDICT_ERR_CONFIG", `--percent must be 0..100, got ${opts.percent}`);
+      }
+      if (percent > 0) await registry(ctx, opts.dir).load(name, version);
+      const result = await live(opts.url, `/api/models/${name}/rollout`, {
+        method: "PUT",
+        body: JSON.stringify({ canary: percent > 0 ? { version, percent } : null }),
+      });
+      ctx.print(JSON.stringify(result, null, 2));
+    });
+}

@@ -1,0 +1,71 @@
+/**
+ * Live model rollout for `verdict models shadow|canary`: the rollout (canary share, shadow versions)
+ * lives in the running process's ModelRegistry, so the CLI asks the process over its observability
+ * endpoint. Versions are validated by the registry (model.json, artifact hash) before anything
+ * changes; the active version itself is the ACTIVE file (`verdict models activate`), which every
+ * process polls.
+ */
+import { z } from "zod";
+import type { InferenceStage } from "../../consumers/inference/index.ts";
+import { VerdictError } from "../../lib/errors/index.ts";
+import type { ModelAdmin } from "./server.ts";
+
+const version = z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "a semantic version like 1.2.0");
+
+export const rolloutBodySchema = z
+  .object({
+    /** Candidate scoring `percent` % of keys; null removes the canary; absent keeps it. */
+    canary: z
+      .object({ version, percent: z.number().min(0).max(100) })
+      .strict()
+      .nullable()
+      .optional(),
+    /** Shadow versions (replaces the list); absent keeps it. */
+    shadow: z.array(version).optional(),
+  })
+  .strict();
+
+export type RolloutBody = z.infer<typeof rolloutBodySchema>;
+
+export function createModelAdmin(inference: InferenceStage): ModelAdmin {
+  const models = () =>
+    Object.entries(inference.status()).map(([domain, slot]) => ({
+      domain,
+      ...slot,
+      rollout: inference.registry.rollout(slot.name),
+    }));
+  return {
+    async status() {
+      return models();
+    },
+    async setRollout(name, body) {
+      const parsed = rolloutBodySchema.safeParse(body);
+      if (!parsed.success) {
+        const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+        throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid rollout: ${lines}`);
+      }
+      if (!models().some((m) => m.name === name)) {
+        throw new VerdictError(
+          "VERDICT_ERR_CONFIG",
+          `Model ${name} is not served by this process (serving: ${models()
+            .map((m) => m.name)
+            .join(", ")})`,
+        );
+      }
+      const current = inference.registry.rollout(name);
+      const next = {
+        shadow: parsed.data.shadow ?? current.shadow,
+        ...(parsed.data.canary === null
+          ? {}
+          : parsed.data.canary
+            ? { canary: parsed.data.canary }
+            : current.canary
+              ? { canary: current.canary }
+              : {}),
+      };
+      await inference.registry.setRollout(name, next);
+      await inference.settled();
+      return models().find((m) => m.name === name);
+    },
+  };
+}
