@@ -11,8 +11,8 @@ export const driftOptionsSchema = z
     enabled: z.boolean().default(true),
     /** Records per sliding window (per model version, per feature). Env VERDICT_DRIFT_WINDOW. Default 2000. */
     windowSize: z.number().int().min(10).max(1_000_000).default(2000),
-    /** Records a window needs before it is compared at all. Env VERDICT_DRIFT_MIN_SAMPLES. Default 500. */
-    minSamples: z.number().int().min(1).default(500),
+    /** Records a window needs before it is compared at all. Env VERDICT_DRIFT_MIN_SAMPLES. Default min(500, windowSize). */
+    minSamples: z.number().int().min(1).optional(),
     /** How often windows are compared with the reference, ms. Env VERDICT_DRIFT_INTERVAL_MS. Default 5000. */
     intervalMs: z.number().int().min(50).default(5000),
     /** PSI at or above which an alert fires. Env VERDICT_DRIFT_PSI_ALERT. Default 0.25. */
@@ -29,10 +29,11 @@ export const driftOptionsSchema = z
     message: "resolveThreshold must not exceed alertThreshold",
     path: ["resolveThreshold"],
   })
-  .refine((o) => o.minSamples <= o.windowSize, {
+  .refine((o) => o.minSamples === undefined || o.minSamples <= o.windowSize, {
     message: "minSamples must not exceed windowSize",
     path: ["minSamples"],
-  });
+  })
+  .transform((o) => ({ ...o, minSamples: o.minSamples ?? Math.min(500, o.windowSize) }));
 
 export type DriftOptions = z.infer<typeof driftOptionsSchema>;
 export type DriftOptionsInput = z.input<typeof driftOptionsSchema>;
