@@ -1,9 +1,12 @@
 /**
  * Batches the worker's writes (attempt records, next tasks, dead letters, endpoint events) into few
- * produce requests: everything handed in within `lingerMs` goes in one sendBatch (acks=all,
- * idempotent producer), and each caller learns when its records are acknowledged. Broker outages
- * are retried with backoff until the worker stops: a finished attempt is never forgotten, it is
- * only committed once its records are durable.
+ * produce requests: what is handed in within `lingerMs` goes out together (acks=all, idempotent
+ * producer), in requests bounded by record count and bytes (a partition's record batch must stay
+ * under the topic's max.message.bytes), and each caller learns when its records are acknowledged.
+ * Transient failures (broker down, leader moving) are retried with backoff until the worker stops:
+ * a finished attempt is never forgotten, it is only committed once its records are durable. A
+ * permanent failure (e.g. a record too large) is not retried forever: it is reported to `onFatal`
+ * so the process stops loudly instead of idling with work it can never write.
  */
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import { errorMessage, VerdictError } from "../../../lib/errors/index.ts";
@@ -18,13 +21,51 @@ export interface OutRecord {
 
 interface Pending {
   records: OutRecord[];
+  bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+export interface OutboxOptions {
+  /** Wait this long for more records before sending, ms. Default 5. */
+  lingerMs?: number;
+  /** Records per produce request at most. Default 500. */
+  maxRecords?: number;
+  /** Bytes per produce request at most (keys, values, headers). Default 524288. */
+  maxBytes?: number;
+  /** Called once when a write can never succeed. */
+  onFatal?: (err: unknown) => void;
+}
+
+/** Kafka errors that no retry can fix. */
+const PERMANENT = new Set([
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "INVALID_RECORD",
+  "CORRUPT_MESSAGE",
+  "TOPIC_AUTHORIZATION_FAILED",
+  "CLUSTER_AUTHORIZATION_FAILED",
+  "INVALID_REQUIRED_ACKS",
+]);
+
+function permanent(err: unknown): boolean {
+  const e = err as { type?: string; originalError?: { type?: string } } | undefined;
+  return PERMANENT.has(e?.type ?? "") || PERMANENT.has(e?.originalError?.type ?? "");
+}
+
+function size(m: Message): number {
+  let n = 64;
+  n += m.key ? Buffer.byteLength(m.key as Buffer | string) : 0;
+  n += m.value ? Buffer.byteLength(m.value as Buffer | string) : 0;
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    n += k.length + (v ? Buffer.byteLength(v as Buffer | string) : 0);
+  return n;
 }
 
 export class Outbox {
   private readonly producer: Producer;
   private pending: Pending[] = [];
+  private pendingRecords = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
@@ -32,7 +73,7 @@ export class Outbox {
   constructor(
     kafka: Kafka,
     private readonly logger: Logger,
-    private readonly options: { lingerMs?: number; maxRecords?: number } = {},
+    private readonly options: OutboxOptions = {},
   ) {
     this.producer = kafka.producer({
       idempotent: true,
@@ -49,10 +90,12 @@ export class Outbox {
   send(records: OutRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ records, resolve, reject });
-      const size = this.pending.reduce((n, p) => n + p.records.length, 0);
-      if (size >= (this.options.maxRecords ?? 500)) this.flushSoon(0);
-      else this.flushSoon(this.options.lingerMs ?? 5);
+      const bytes = records.reduce((n, r) => n + size(r.message), 0);
+      this.pending.push({ records, bytes, resolve, reject });
+      this.pendingRecords += records.length;
+      this.flushSoon(
+        this.pendingRecords >= (this.options.maxRecords ?? 500) ? 0 : (this.options.lingerMs ?? 5),
+      );
     });
   }
 
@@ -81,31 +124,42 @@ export class Outbox {
     }, ms);
   }
 
+  /** Cuts everything pending into bounded requests, sent one after the other. */
   private schedule(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.flushing.then(() => this.write(batch));
+    const maxRecords = this.options.maxRecords ?? 500;
+    const maxBytes = this.options.maxBytes ?? 512 * 1024;
+    while (this.pending.length > 0) {
+      const batch: Pending[] = [];
+      let records = 0;
+      let bytes = 0;
+      while (this.pending.length > 0) {
+        const next = this.pending[0]!;
+        const fits = records + next.records.length <= maxRecords && bytes + next.bytes <= maxBytes;
+        if (batch.length > 0 && !fits) break;
+        batch.push(this.pending.shift()!);
+        records += next.records.length;
+        bytes += next.bytes;
+      }
+      this.pendingRecords -= records;
+      this.flushing = this.flushing.then(() => this.write(batch));
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {
     const topicMessages = groupByTopic(batch.flatMap((p) => p.records));
+    const send = async () => {
+      try {
+        await this.producer.sendBatch({ topicMessages, acks: -1 });
+      } catch (cause) {
+        // KafkaJS gives up after its own retries; the outbox keeps going while running, unless no
+        // retry can ever help.
+        throw new VerdictError("VERDICT_ERR_KAFKA", `webhook outbox produce failed: ${errorMessage(cause)}`, {
+          cause,
+          retriable: !permanent(cause),
+        });
+      }
+    };
     try {
-      const send = async () => {
-        try {
-          await this.producer.sendBatch({ topicMessages, acks: -1 });
-        } catch (cause) {
-          // KafkaJS gives up after its own retries; the outbox never does while running.
-          throw new VerdictError(
-            "VERDICT_ERR_KAFKA",
-            `webhook outbox produce failed: ${errorMessage(cause)}`,
-            {
-              cause,
-              retriable: true,
-            },
-          );
-        }
-      };
       await retry(send, {
         attempts: Number.MAX_SAFE_INTEGER,
         initialDelayMs: 200,
@@ -117,6 +171,10 @@ export class Outbox {
       });
       for (const p of batch) p.resolve();
     } catch (err) {
+      if (!this.abort.signal.aborted) {
+        this.logger.fatal({ err }, "webhook outbox: a write can never succeed");
+        this.options.onFatal?.(err);
+      }
       for (const p of batch) p.reject(err);
     }
   }

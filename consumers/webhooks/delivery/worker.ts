@@ -65,7 +65,23 @@ export function createDeliveryWorker(
   const groupId = `${TOPIC_PREFIX}verdict.webhooks.delivery`;
   const topics = new Map<string, TopicDescriptor<"WebhookTask">>(TASK_TOPICS.map((t) => [t.name, t]));
   const abort = new AbortController();
-  const outbox = new Outbox(deps.kafka, logger);
+  let resolveDone!: () => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  done.catch(() => {});
+  const outbox = new Outbox(deps.kafka, logger, {
+    onFatal: (err) =>
+      rejectDone(
+        new VerdictError(
+          "VERDICT_ERR_KAFKA",
+          `Webhook worker cannot write its outcomes: ${errorMessage(err)}`,
+          { cause: err },
+        ),
+      ),
+  });
   const tracker = new OffsetTracker();
   const handler = new TaskHandler({
     view: deps.view,
@@ -104,13 +120,6 @@ export function createDeliveryWorker(
   let accepting = false;
   let commitTimer: NodeJS.Timeout | undefined;
   let committing: Promise<void> = Promise.resolve();
-  let resolveDone!: () => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  done.catch(() => {});
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment;
@@ -185,8 +194,12 @@ export function createDeliveryWorker(
         if (waiting.has(key)) return; // fetched before the pause took effect
         const descriptor = topics.get(topic)!;
         const progress = tracker.get(topic, partition);
+        let taken = 0;
         for (const message of batch.messages) {
           if (!accepting || !isRunning() || isStale()) break;
+          // Decoding resolves as microtasks: without a yield a large batch would starve the
+          // sockets of requests in flight (their answers would wait for the whole batch).
+          if (++taken % 32 === 0) await new Promise((r) => setImmediate(r));
           if (progress.seen(message.offset)) {
             resolveOffset(message.offset);
             continue;
