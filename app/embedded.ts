@@ -11,7 +11,7 @@ import type { Logger } from "../lib/log/index.ts";
 import { createObservability, type HttpOptions, type Observability } from "../observability/index.ts";
 import { interleave, postSource, publishStream, transactionSource } from "../producers/publish/index.ts";
 import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
-import { applyTopology } from "../topology/index.ts";
+import { applyTopology, TOPIC_PREFIX } from "../topology/index.ts";
 import { type AppDeps, createDeps, withAdmin } from "./deps.ts";
 import { PipelineMonitor } from "./monitor.ts";
 import { buildStage, PIPELINE, StageContext } from "./stages.ts";
@@ -84,7 +84,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       logger: options.logger,
       instrumentation: observability.instrumentation,
     },
-    { delivery: options.delivery, partitionsConsumedConcurrently: 6, groupId: `verdict.embedded` },
+    {
+      delivery: options.delivery,
+      partitionsConsumedConcurrently: 6,
+      groupId: `${TOPIC_PREFIX}verdict.embedded`,
+    },
   );
   const monitor = new PipelineMonitor(deps.kafka, deps.codec);
   observability.track(runner, stage);
