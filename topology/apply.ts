@@ -5,6 +5,7 @@
  */
 import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { Logger } from "../lib/log/index.ts";
+import { retry } from "../lib/retry/index.ts";
 import { schemaCatalog } from "../schemas/catalog/index.ts";
 import { subjectFor } from "../schemas/codec/index.ts";
 import type { SchemaRegistryPort } from "../schemas/registry/index.ts";
@@ -53,15 +54,23 @@ export async function applyTopology(options: ApplyOptions): Promise<ApplyReport>
   const replicationFactor = options.replicationFactor ?? Number(process.env.VERDICT_REPLICATION_FACTOR ?? 1);
   const report: ApplyReport = { created: [], existing: [], drift: [], subjects: [] };
 
-  const present = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !present.has(t.name));
-  if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => topicConfig(t, replicationFactor)),
-    });
-    report.created.push(...missing.map((t) => t.name));
-  }
+  // Creating many topics on a busy broker can answer "does not host this topic-partition" while
+  // leaders are elected: retried, each attempt creating only what is still missing.
+  const initiallyPresent = new Set(await admin.listTopics());
+  await retry(
+    async () => {
+      const present = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !present.has(t.name));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => topicConfig(t, replicationFactor)),
+      });
+    },
+    { attempts: 6, initialDelayMs: 200 },
+  );
+  const present = initiallyPresent;
+  report.created.push(...topics.filter((t) => !present.has(t.name)).map((t) => t.name));
 
   const existing = topics.filter((t) => present.has(t.name));
   report.existing.push(...existing.map((t) => t.name));

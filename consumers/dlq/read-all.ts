@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
+import { retry } from "../../lib/retry/index.ts";
 
 export async function readAll(
   kafka: Kafka,
@@ -16,7 +17,11 @@ export async function readAll(
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  // Leadership can move (or not be known yet right after creation): retried like any retriable error.
+  const ends = await retry(() => admin.fetchTopicOffsets(topic), {
+    attempts: 6,
+    initialDelayMs: 200,
+  }).finally(() => admin.disconnect());
   const remaining = new Map<number, bigint>();
   for (const p of ends) {
     const high = BigInt(p.high);

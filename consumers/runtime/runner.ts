@@ -77,6 +77,11 @@ export function createStageRunner(
   });
   done.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  /** At-least-once: next offset to commit per partition, once its outputs were acknowledged. */
+  const delivered = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** eachBatch calls running now; stop() waits for them to drain before committing. */
+  let inFlight = 0;
+  const idleWaiters: (() => void)[] = [];
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
@@ -248,7 +253,14 @@ export function createStageRunner(
     const last = messages[messages.length - 1]!.offset;
     await sink.deliver(groupByTopic(out), { topic, partition, lastOffset: last }, async () => {
       resolveOffset(last);
-      if (settings.delivery === "at-least-once") await commitIfNecessary();
+      if (settings.delivery === "at-least-once") {
+        delivered.set(`${topic}\u0000${partition}`, {
+          topic,
+          partition,
+          offset: (BigInt(last) + 1n).toString(),
+        });
+        await commitIfNecessary();
+      }
     });
     emit(deps.instrumentation, {
       type: "chunk",
@@ -310,11 +322,16 @@ export function createStageRunner(
           records: batch.messages.length,
           offsetLag: Number(batch.offsetLag()),
         });
-        for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
-          if (!isRunning() || isStale() || abort.signal.aborted) break;
-          const chunk = batch.messages.slice(i, i + settings.chunkSize);
-          await handleChunk(batch, chunk, resolveOffset, () => commitOffsetsIfNecessary());
-          await heartbeat();
+        inFlight++;
+        try {
+          for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
+            if (!isRunning() || isStale() || abort.signal.aborted || state !== "running") break;
+            const chunk = batch.messages.slice(i, i + settings.chunkSize);
+            await handleChunk(batch, chunk, resolveOffset, () => commitOffsetsIfNecessary());
+            await heartbeat();
+          }
+        } finally {
+          if (--inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
         }
       },
     });
@@ -335,7 +352,18 @@ export function createStageRunner(
       settings.shutdownGraceMs,
     );
     try {
-      // disconnect() stops fetching, waits for the in-flight batch, commits resolved offsets, leaves the group.
+      // Pause fetching and let in-flight chunks finish while still in the group, then commit what was
+      // delivered (at-least-once: KafkaJS's stop() leaves the group without committing, and a graceful
+      // restart must not repeat outputs), then leave the group.
+      consumer.pause([...inputs.keys()].map((topic) => ({ topic })));
+      if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      if (settings.delivery === "at-least-once" && delivered.size > 0) {
+        await consumer
+          .commitOffsets([...delivered.values()])
+          .catch((err) =>
+            logger.warn({ err }, "final offset commit failed; records since the last commit will repeat"),
+          );
+      }
       await consumer.disconnect();
       await sink.disconnect();
     } finally {

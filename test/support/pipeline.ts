@@ -81,9 +81,10 @@ export async function waitForCount(
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const count = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-      if (count >= n || Date.now() > deadline) return count;
+      // Right after topic creation a busy broker may not know the leaders yet: keep polling.
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
+      const count = offsets?.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) ?? 0;
+      if ((offsets && count >= n) || Date.now() > deadline) return count;
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
