@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { silentLogger } from "../../lib/log/index.ts";
+import type { CliContext } from "../context.ts";
+import { buildProgram } from "../program.ts";
+
+const ctx: CliContext = {
+  logger: silentLogger(),
+  deps: () => {
+    throw new Error("help must not connect anywhere");
+  },
+  print: () => {},
+  close: async () => {},
+};
+
+function all(cmd: Command, path: string[] = []): [string, Command][] {
+  return cmd.commands.flatMap((c) => [
+    [[...path, c.name()].join(" "), c] as [string, Command],
+    ...all(c, [...path, c.name()]),
+  ]);
+}
+
+describe("verdict --help", () => {
+  const program = buildProgram(ctx);
+  const commands = all(program);
+
+  it("lists the operator commands", () => {
+    const names = commands.map(([n]) => n);
+    for (const expected of [
+      "stack up",
+      "stack down",
+      "stack status",
+      "topics apply",
+      "topics describe",
+      "simulate",
+      "tail",
+      "dlq list",
+      "dlq inspect",
+      "dlq replay",
+      "replay-group",
+      "models list",
+      "models activate",
+      "models shadow",
+      "models canary",
+      "lag",
+      "drift alerts",
+      "run",
+      "stage",
+    ]) {
+      expect(names).toContain(expected);
+    }
+  });
+
+  it.each(commands.map(([n, c]) => [n, c] as const))("%s has a description and help", (_name, cmd) => {
+    expect(cmd.description().length).toBeGreaterThan(10);
+    const help = cmd.helpInformation();
+    expect(help).toContain("-h, --help");
+    for (const option of cmd.options) expect(option.description.length, option.flags).toBeGreaterThan(3);
+  });
+});
