@@ -140,15 +140,27 @@ describe("webhook fan-out under partner failures", () => {
     expect(await eventually(() => partners.every(complete), 50_000)).toBe(true);
     const allDoneAt = Date.now();
 
+    let lostAnswers = 0;
     for (const p of partners) {
       const got = p.delivered();
       // Every matching verdict arrived, nothing else did.
       expect(new Set(got.keys()), p.name).toEqual(expected.get(p));
-      // Never a second 2xx for the same id: the normal path stops at the first success.
-      expect(
-        [...got.values()].filter((n) => n !== 1),
-        p.name,
-      ).toEqual([]);
+      // Never a second 2xx for the same id once we recorded one: the only way to get two is an
+      // answer we never saw (the partner answered 2xx after our timeout), which HTTP cannot rule out.
+      for (const [id, n] of got) {
+        if (n === 1) continue;
+        const log = await readAttempts(deps.kafka, deps.codec, id);
+        const firstOk = log.findIndex((a) => a.outcome === "SUCCESS");
+        expect(
+          log.slice(0, firstOk).some((a) => a.outcome === "TIMEOUT" || a.outcome === "NETWORK"),
+          `${p.name} ${id}: ${JSON.stringify(log)}`,
+        ).toBe(true);
+        expect(
+          log.filter((a) => a.outcome === "SUCCESS"),
+          `${p.name} ${id}`,
+        ).toHaveLength(1);
+        lostAnswers++;
+      }
       const endpointId = p === healthy ? "ep-healthy" : p === flaky ? "ep-flaky" : "ep-hanging";
       for (const r of p.received) {
         // Duplicates only ever with the same webhook-id: it is a function of (verdict, endpoint).
@@ -157,8 +169,8 @@ describe("webhook fan-out under partner failures", () => {
         expect(verifyWebhook(secrets.get(p)!, r.headers, r.body).id).toBe(r.webhookId);
       }
     }
-    // The healthy partner got exactly one request per verdict: no retries, no parking.
-    expect(healthy.received.length).toBe(2 * N);
+    // The healthy partner got one request per verdict (no parking, no retries) unless an answer was lost.
+    expect(healthy.received.length).toBeLessThanOrEqual(2 * N + lostAnswers);
 
     const phase2Ids = new Set(verdicts.map((v) => webhookIdFor(v.eventId, "ep-healthy")));
     const beside = latencies(healthy, publishedAt, phase2Ids);
@@ -171,6 +183,7 @@ describe("webhook fan-out under partner failures", () => {
       requests: Object.fromEntries(partners.map((p) => [p.name, p.received.length])),
       hangingRequestsTimedOut: hanging.received.filter((r) => r.status === null).length,
       flaky500s: flaky.received.filter((r) => r.status === 500).length,
+      answersLostToTimeouts: lostAnswers,
     };
     console.log("[webhooks fan-out]", JSON.stringify(report));
     // Isolation: the healthy partner got everything while the hanging one hung (above), and its

@@ -89,6 +89,11 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
     .option("--no-deliver", "do not run the delivery worker")
     .option("--no-api", "do not serve the admin API")
     .option("--delivery <mode>", "dispatcher delivery: at-least-once | exactly-once", "at-least-once")
+    .option(
+      "--instance-id <id>",
+      "stable id of this instance (transactional id suffix)",
+      process.env.HOSTNAME ?? "0",
+    )
     .action(async (opts) => {
       const deps = ctx.deps();
       const service = createWebhookService(
@@ -98,7 +103,7 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
           dispatch: opts.dispatch,
           deliver: opts.deliver,
           api: opts.api,
-          runner: { delivery: opts.delivery },
+          runner: { delivery: opts.delivery, instanceId: opts.instanceId },
         },
       );
       let stopping: Promise<void> | undefined;

@@ -129,6 +129,9 @@ export function createDeliveryWorker(
       if (!assigned[topic]?.includes(p)) {
         clearTimeout(timer);
         waiting.delete(key);
+        // KafkaJS keeps a partition's pause across assignments: if it came back later it would
+        // stay paused with no timer left to resume it.
+        consumer.resume([{ topic, partitions: [p] }]);
       }
     }
     logger.info({ assigned }, "webhook delivery partitions assigned");

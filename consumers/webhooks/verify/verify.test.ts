@@ -35,6 +35,17 @@ describe("verifyWebhook against the fixed vectors (computed with Python's hmac/b
     }
   });
 
+  it("finds headers whatever their casing in a plain object", () => {
+    const c = file.cases.find((v) => v.name === "valid, one secret")!;
+    const title = (k: string) =>
+      k.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+    const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [title(k), v]));
+    expect(Object.keys(headers)).toContain("Webhook-Id");
+    expect(verifyWebhook(c.secrets, headers, c.body, { now: () => c.now * 1000 }).id).toBe(
+      c.headers["webhook-id"],
+    );
+  });
+
   it("accepts a fetch Headers object and a Buffer body", () => {
     const c = file.cases.find((v) => v.name === "valid, one secret")!;
     const headers = new Headers(c.headers);

@@ -56,7 +56,12 @@ function header(headers: HeadersLike, name: string): string | undefined {
     return (headers as { get(n: string): string | null }).get(name) ?? undefined;
   }
   const record = headers as Record<string, string | string[] | undefined>;
-  const value = record[name] ?? record[name.toLowerCase()];
+  let value = record[name];
+  if (value === undefined) {
+    // Plain objects from some frameworks keep the sender's casing (Webhook-Id).
+    const key = Object.keys(record).find((k) => k.toLowerCase() === name);
+    value = key === undefined ? undefined : record[key];
+  }
   return Array.isArray(value) ? value[0] : value;
 }
 
