@@ -1,0 +1,118 @@
+"""Unit tests of the training code on small synthetic data (no replay, no network):
+    training/.venv/bin/python -m unittest discover -s training/tests -t .
+"""
+
+from __future__ import annotations
+
+import unittest
+
+import numpy as np
+import pandas as pd
+
+from training.common.drift import bin_index, distribution, psi
+from training.fraud.data import time_split
+from training.fraud.derived import augment, prefix_graph
+from training.fraud.metrics import card_precision_top_k, operating_point
+from training.fraud.reference_features import HANDBOOK_FEATURES, handbook_features
+from training.fraud.thresholds import choose_thresholds
+
+
+class CardPrecisionTest(unittest.TestCase):
+    def test_handbook_definition_with_detected_cards_removed(self):
+        # Day 0: cards a (fraud), b, c; k = 2 → top-2 by max score: a (0.9), c (0.8) → 1 hit of 2.
+        # Day 1: a is removed (detected on day 0); b (fraud) now tops → 1 hit of 2.
+        day = np.array([0, 0, 0, 0, 1, 1, 1])
+        card = np.array(["a", "a", "b", "c", "a", "b", "c"])
+        label = np.array([1, 0, 0, 0, 1, 1, 0])
+        score = np.array([0.1, 0.9, 0.2, 0.8, 0.99, 0.7, 0.6])
+        cp = card_precision_top_k(day, card, label, score, k=2)
+        self.assertEqual(cp.per_day, [0.5, 0.5])
+        self.assertEqual(cp.mean, 0.5)
+        self.assertEqual(cp.compromised_cards_per_day, [1, 1])  # a already detected on day 1
+        kept = card_precision_top_k(day, card, label, score, k=2, remove_detected=False)
+        self.assertEqual(kept.per_day, [0.5, 1.0])  # without removal, day 1's top 2 are a and b
+        self.assertEqual(card_precision_top_k(day, card, label, score, k=1, remove_detected=False).per_day, [1.0, 1.0])
+
+    def test_operating_point(self):
+        op = operating_point(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.2, 0.1]), 0.5)
+        self.assertEqual((op["precision"], op["recall"], op["flagged"]), (0.5, 0.5, 2))
+
+
+class SplitTest(unittest.TestCase):
+    def test_known_compromised_cards_leave_the_test_set(self):
+        dates = pd.date_range("2018-07-25", "2018-08-14", freq="D").values.astype("datetime64[D]")
+        rows = []
+        for d in dates:
+            for c in ("x", "y", "z"):
+                rows.append({"date": d, "customerId": c, "TX_FRAUD": 0})
+        df = pd.DataFrame(rows)
+        df.loc[(df.date == np.datetime64("2018-07-26")) & (df.customerId == "x"), "TX_FRAUD"] = 1  # train
+        df.loc[(df.date == np.datetime64("2018-08-03")) & (df.customerId == "y"), "TX_FRAUD"] = 1  # delay
+        s = time_split(df, "2018-07-25")
+        self.assertEqual(len(s.train), 21)
+        self.assertNotIn("x", set(s.test.customerId))
+        # y's fraud on 08-03 (delay day 2) is known from test day 08-11 on (train + 7 + d − 1 = 08-03 for d = 3).
+        y_days = sorted(s.test.loc[s.test.customerId == "y", "date"].astype(str))
+        self.assertEqual(y_days, ["2018-08-08", "2018-08-09", "2018-08-10"])
+
+
+class FeaturesTest(unittest.TestCase):
+    def test_windows_follow_the_handbook(self):
+        day = 86_400_000
+        t0 = 1_532_476_800_000  # 2018-07-25 00:00 UTC, a Wednesday
+        tx = pd.DataFrame({
+            "occurredAt": [t0, t0 + day // 2, t0 + 2 * day, t0 + 9 * day],
+            "customerId": ["c", "c", "c", "d"],
+            "terminalId": ["t", "t", "u", "t"],
+            "amount": [10.0, 30.0, 50.0, 7.0],
+            "isFraud": [1, 0, 0, 0],
+        })
+        f = handbook_features(tx)
+        self.assertEqual(list(f.columns), HANDBOOK_FEATURES)
+        self.assertEqual(f["CUSTOMER_ID_NB_TX_1DAY_WINDOW"].tolist(), [1, 2, 1, 1])
+        self.assertEqual(f["CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW"].tolist()[:3], [10.0, 20.0, 30.0])
+        # Terminal t at t0 + 9 d: window (t − 8 d, t − 7 d] = (t0 + 1 d, t0 + 2 d] is empty;
+        # the 7-day window (t0 − 5 d, t0 + 2 d] holds both earlier t transactions, one fraud.
+        self.assertEqual(f["TERMINAL_ID_NB_TX_1DAY_WINDOW"].tolist()[3], 0)
+        self.assertEqual(f["TERMINAL_ID_NB_TX_7DAY_WINDOW"].tolist()[3], 2)
+        self.assertEqual(f["TERMINAL_ID_RISK_7DAY_WINDOW"].tolist()[3], 0.5)
+
+    def test_in_graph_derivation_matches_numpy(self):
+        import onnxruntime as ort
+
+        from training.fraud.reference_features import HANDBOOK_FEATURES as F
+
+        rng = np.random.default_rng(0)
+        X = rng.uniform(0, 300, size=(50, len(F)))
+        X[0, F.index("CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW")] = 0.0
+        import onnx
+
+        for mode in ("ratios", "log", "raw+log"):
+            model = prefix_graph(F, mode, [onnx.helper.make_opsetid("", 17)], 8)
+            sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+            got = sess.run(None, {"features": X.astype(np.float32)})[0]
+            np.testing.assert_allclose(got, augment(X, F, mode), rtol=1e-5, atol=1e-4)
+
+
+class DriftAndThresholdTest(unittest.TestCase):
+    def test_bins_and_psi(self):
+        d = distribution(np.array([0, 0, 0, 1, 1]))
+        self.assertEqual(d["edges"], sorted(set(d["edges"])))
+        self.assertEqual(len(d["proportions"]), len(d["edges"]) + 1)
+        self.assertAlmostEqual(sum(d["proportions"]), 1.0)
+        self.assertEqual(bin_index(np.array([-1.0, 0.0, 0.5, 5.0]), [0.0, 1.0]).tolist(), [0, 0, 1, 2])
+        same = psi(d, np.array([0, 0, 0, 1, 1]))
+        self.assertLess(same, 1e-9)
+        self.assertGreater(psi(d, np.array([1, 1, 1, 1, 1])), 0.1)
+
+    def test_thresholds(self):
+        scores = np.linspace(1, 0, 1000, endpoint=False)
+        labels = (np.arange(1000) < 20).astype(int)  # the 20 highest scores are fraud
+        th = choose_thresholds(labels, scores, days=1, review_per_day=100, decline_precision=0.9)
+        self.assertAlmostEqual(th["review"], scores[99], places=5)
+        self.assertAlmostEqual(th["decline"], scores[21], places=5)  # 20 / 22 ≥ 0.9, 20 / 23 < 0.9
+        self.assertGreaterEqual(th["decline"], th["review"])
+
+
+if __name__ == "__main__":
+    unittest.main()
