@@ -114,6 +114,9 @@ export function createLagMonitor(
         const a = admin;
         admin = undefined;
         void a?.disconnect().catch(() => {});
+        // Right after start the group may still be joining (coordinator loading, rebalance): try
+        // again soon rather than a whole interval later.
+        if (last.length === 0 && timer) setTimeout(() => void refresh(), 1000).unref();
         return last;
       })
       .finally(() => {

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createInferenceStage, type InferenceStage, ModelRegistry } from "../../consumers/inference/index.ts";
+import { FakeRuntime } from "../../consumers/inference/testing/fake-runtime.ts";
+import { FIXTURE_FRAUD_FEATURES, tempModels } from "../../consumers/inference/testing/fixtures.ts";
+import { createModelAdmin } from "./model-admin.ts";
+
+const stages: InferenceStage[] = [];
+afterEach(async () => {
+  for (const s of stages.splice(0)) await s.stop();
+});
+
+async function inference(): Promise<InferenceStage> {
+  const root = await tempModels({ parity: false });
+  const s = createInferenceStage({
+    features: { fraud: FIXTURE_FRAUD_FEATURES, moderation: ["length"] },
+    registry: new ModelRegistry({ root }),
+    runtime: new FakeRuntime(),
+    settings: {
+      providers: "cpu",
+      models: { fraud: { name: "fraud-lr", version: "1.0.0", shadow: [] } },
+      registry: { root, watch: false },
+    },
+  });
+  await s.start();
+  stages.push(s);
+  return s;
+}
+
+describe("model admin (verdict models shadow|canary)", () => {
+  it("sets shadow and canary versions on the running stage, keeping what the call leaves out", async () => {
+    const admin = createModelAdmin(await inference());
+    const shadowed = (await admin.setRollout("fraud-lr", { shadow: ["1.1.0"] })) as Record<string, unknown>;
+    expect(shadowed).toMatchObject({
+      name: "fraud-lr",
+      shadows: [{ version: "1.1.0" }],
+      rollout: { shadow: ["1.1.0"] },
+    });
+    const canary = (await admin.setRollout("fraud-lr", {
+      canary: { version: "1.1.0", percent: 25 },
+    })) as Record<string, unknown>;
+    expect(canary).toMatchObject({
+      canary: { version: "1.1.0", percent: 25 },
+      rollout: { shadow: ["1.1.0"] },
+    });
+    const cleared = (await admin.setRollout("fraud-lr", { canary: null, shadow: [] })) as Record<
+      string,
+      unknown
+    >;
+    expect(cleared).toMatchObject({ shadows: [], rollout: { shadow: [] } });
+    expect(cleared.canary).toBeUndefined();
+    expect(await admin.status()).toMatchObject([
+      { domain: "fraud", name: "fraud-lr", active: { version: "1.0.0" } },
+    ]);
+  });
+
+  it("refuses unknown models, versions and malformed bodies", async () => {
+    const admin = createModelAdmin(await inference());
+    await expect(admin.setRollout("nope", { shadow: [] })).rejects.toThrow(/not served by this process/);
+    await expect(admin.setRollout("fraud-lr", { shadow: ["9.9.9"] })).rejects.toThrow();
+    await expect(
+      admin.setRollout("fraud-lr", { canary: { version: "1.1.0", percent: 120 } }),
+    ).rejects.toThrow(/percent/);
+    await expect(admin.setRollout("fraud-lr", { shadows: ["1.1.0"] })).rejects.toThrow(/Invalid rollout/);
+  });
+});
