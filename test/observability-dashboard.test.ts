@@ -178,42 +178,32 @@ describe("embedded default: metrics and dashboard", () => {
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(e.message));
         await page.goto(`${url}/dashboard`);
+        // Browser-side code as strings: the test's tsconfig has no DOM types.
         await page.waitForFunction(
-          () => {
-            const v = (window as unknown as { __verdict: { updates: number; drawn: Record<string, number> } })
-              .__verdict;
-            const d = v.drawn;
-            return (
-              v.updates >= 3 &&
-              d.throughput > 8 &&
-              d.latency > 3 &&
-              d.decisions > 3 &&
-              d.dlq > 1 &&
-              d.lag > 0 &&
-              d.drift > 0 &&
-              d.webhooks > 0
-            );
-          },
+          `(() => {
+            const v = window.__verdict, d = v.drawn;
+            return v.updates >= 3 && d.throughput > 8 && d.latency > 3 && d.decisions > 3 &&
+              d.dlq > 1 && d.lag > 0 && d.drift > 0 && d.webhooks > 0;
+          })()`,
           undefined,
           { timeout: 60_000, polling: 500 },
         );
         await page.screenshot({ path: SCREENSHOT, fullPage: true });
         console.info(`[dashboard test] screenshot: ${SCREENSHOT}`);
         // Every chart drew real pixels, well beyond its grid and labels.
-        const pixels = await page.evaluate(() =>
-          Object.fromEntries(
-            [...document.querySelectorAll("canvas")].map((c) => {
-              const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-              let colored = 0;
-              for (let i = 0; i < data.length; i += 4) {
-                const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
-                // Series colors are saturated; grid lines and labels are grey.
-                if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
-              }
-              return [c.id, colored];
-            }),
-          ),
-        );
+        const pixels = (await page.evaluate(`Object.fromEntries(
+          [...document.querySelectorAll("canvas")].map((c) => {
+            const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let colored = 0;
+            for (let i = 0; i < data.length; i += 4) {
+              // Series colors are saturated; grid lines and labels are grey.
+              const max = Math.max(data[i], data[i + 1], data[i + 2]);
+              const min = Math.min(data[i], data[i + 1], data[i + 2]);
+              if (data[i + 3] > 0 && max - min > 60) colored++;
+            }
+            return [c.id, colored];
+          }),
+        )`)) as Record<string, number>;
         for (const id of ["throughput", "latency", "decisions", "dlq", "lag", "drift", "webhooks"]) {
           expect(pixels[id], `colored pixels on ${id}`).toBeGreaterThan(150);
         }
