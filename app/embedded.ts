@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   stack: boolean;
   /** Stop the stack on exit if this run started it. Default true. */
   stopStack: boolean;
+  /** Publish simulated transactions, labels and posts. Default true (false: only consume what arrives). */
+  simulate?: boolean;
   /** Simulated events per second (transactions + labels + posts). */
   rate: number;
   delivery: "at-least-once" | "exactly-once";
@@ -104,23 +106,31 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     clientId: "verdict-simulator",
   });
   const abort = new AbortController();
-  // 60 simulated days of 2,000 cards, rebased to end now (ingestion refuses future times).
+  // 60 simulated days of 2,000 cards, moved forward by whole weeks to end in the past week (ingestion
+  // refuses future times; whole weeks keep weekday and time-of-day features as simulated).
   const days = 60;
-  const offsetMs = Date.now() - (Date.UTC(2018, 3, 1) + days * DAY);
+  const WEEK = 7 * DAY;
+  const offsetMs = Math.floor((Date.now() - (Date.UTC(2018, 3, 1) + days * DAY)) / WEEK) * WEEK;
   const postCount = 50_000;
   const postOffset = Date.now() - (Date.UTC(2018, 3, 1) + postCount * 1000 * 1.5);
   let published = 0;
-  const simulatorDone = publishStream(
-    producer,
-    interleave(
-      transactionSource(
-        { days, customers: 2000, terminals: 4000, seed: options.seed },
-        { offsetMs, signal: abort.signal },
-      ),
-      postSource({ count: postCount, seed: options.seed }, { offsetMs: postOffset, signal: abort.signal }),
-    ),
-    { rate: options.rate, signal: abort.signal, onProgress: (n) => (published = n) },
-  );
+  const simulatorDone =
+    options.simulate === false
+      ? Promise.resolve(0)
+      : publishStream(
+          producer,
+          interleave(
+            transactionSource(
+              { days, customers: 2000, terminals: 4000, seed: options.seed },
+              { offsetMs, signal: abort.signal },
+            ),
+            postSource(
+              { count: postCount, seed: options.seed },
+              { offsetMs: postOffset, signal: abort.signal },
+            ),
+          ),
+          { rate: options.rate, signal: abort.signal, onProgress: (n) => (published = n) },
+        );
 
   return {
     deps,

@@ -13,6 +13,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     )
     .option("--no-stack", "never start the local stack (use KAFKA_BROKERS etc.)")
     .option("--keep-stack", "leave the local stack running on exit")
+    .option("--no-simulator", "do not publish simulated events (consume what upstream apps publish)")
     .option("--rate <n>", "simulated events per second", "300")
     .option("--delivery <mode>", "at-least-once | exactly-once", "at-least-once")
     .option("--seed <n>", "simulator seed", "42")
@@ -27,6 +28,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
       const run: EmbeddedRun = await startEmbedded({
         stack: opts.stack,
         stopStack: !opts.keepStack,
+        simulate: opts.simulator,
         rate: Number(opts.rate),
         delivery: opts.delivery,
         seed: Number(opts.seed),

@@ -24,7 +24,11 @@ export function simulateCommand(program: Command, ctx: CliContext): void {
       const transactions = opts.transactions || !opts.posts;
       const posts = opts.posts || !opts.transactions;
       const days = Number(opts.days);
-      const offsetMs = opts.live ? Date.now() - (Date.UTC(2018, 3, 1) + days * DAY) : 0;
+      // Whole weeks, so weekday and time-of-day features stay as simulated.
+      const WEEK = 7 * DAY;
+      const offsetMs = opts.live
+        ? Math.floor((Date.now() - (Date.UTC(2018, 3, 1) + days * DAY)) / WEEK) * WEEK
+        : 0;
       const sources = [];
       if (transactions) {
         sources.push(
