@@ -9,33 +9,15 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readDeadLetters, replayDeadLetters } from "../consumers/dlq/index.ts";
 import { createIngestStage } from "../consumers/ingest/index.ts";
-import type { StageRunner } from "../consumers/runtime/index.ts";
 import { createProducer } from "../producers/sdk/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testConnections, testDeps } from "./support/app.ts";
-import {
-  applyTestTopology,
-  deleteTestTopology,
-  readDecoded,
-  runner,
-  waitForCount,
-} from "./support/pipeline.ts";
+import { pipelineSuite, readDecoded, waitForCount } from "./support/pipeline.ts";
 
-const deps = testDeps();
-const runners: StageRunner[] = [];
-
-beforeAll(async () => {
-  await applyTestTopology(deps);
-});
-
-afterAll(async () => {
-  for (const r of runners) await r.stop();
-  await deleteTestTopology(deps.kafka);
-  await deps.close();
-});
+const { deps, runner } = pipelineSuite(testDeps());
 
 describe("dead-letter tooling", () => {
   it("lists letters by filter and replays them to their source after a fix", async () => {
@@ -86,8 +68,7 @@ describe("dead-letter tooling", () => {
     await producer.close();
 
     // Strict policy first: XAU is not an accepted currency.
-    const strict = runner(createIngestStage(), deps, { groupId: `${TOPICS.ingestDlq.name}.strict` });
-    runners.push(strict);
+    const strict = runner(createIngestStage(), { groupId: `${TOPICS.ingestDlq.name}.strict` });
     await strict.start();
     expect(await waitForCount(deps.kafka, TOPICS.ingestDlq.name, 3)).toBe(3);
     await strict.stop();
@@ -106,10 +87,9 @@ describe("dead-letter tooling", () => {
     // "The fix": XAU is accepted now. Replay only the currency letters; the negative amount stays dead.
     const result = await replayDeadLetters(deps.kafka, byCode, TOPICS.ingestDlq.name);
     expect(result).toEqual({ replayed: 2, byTopic: { [TOPICS.transactionCreated.name]: 2 } });
-    const fixed = runner(createIngestStage({ settings: { currencies: ["EUR", "XAU"] } }), deps, {
+    const fixed = runner(createIngestStage({ settings: { currencies: ["EUR", "XAU"] } }), {
       groupId: `${TOPICS.ingestDlq.name}.strict`, // the same deployment, redeployed with the fix
     });
-    runners.push(fixed);
     await fixed.start();
     // The redeployed group resumes after what it already handled: only the two replays are new.
     await waitForCount(deps.kafka, TOPICS.transactionIngested.name, 3, 60_000);

@@ -9,33 +9,15 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
-import { fuse, type StageRunner } from "../consumers/runtime/index.ts";
+import { fuse } from "../consumers/runtime/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
 import { checkVerdicts, collectVerdicts, modelsWithCandidate, publishWorkload } from "./support/e2e.ts";
-import {
-  applyTestTopology,
-  runner as createRunner,
-  deleteTestTopology,
-  waitForCount,
-} from "./support/pipeline.ts";
+import { pipelineSuite, waitForCount } from "./support/pipeline.ts";
 
-const deps = testDeps();
-let run: StageRunner | undefined;
-let shared: StageContext | undefined;
-
-beforeAll(async () => {
-  await applyTestTopology(deps);
-});
-
-afterAll(async () => {
-  await run?.stop();
-  await shared?.close();
-  await deleteTestTopology(deps.kafka);
-  await deps.close();
-});
+const { deps, runner, onClose } = pipelineSuite(testDeps());
 
 describe("end to end, fused", () => {
   it("one verdict per event; hot model activation mid-stream", async () => {
@@ -44,13 +26,13 @@ describe("end to end, fused", () => {
     expect(published.posts.size).toBe(2000);
 
     const models = modelsWithCandidate();
-    shared = new StageContext(deps, { state: "memory", modelsDir: models.dir });
+    const shared = new StageContext(deps, { state: "memory", modelsDir: models.dir });
+    onClose(() => shared.close());
     const stage = fuse(
-      PIPELINE.map((n) => buildStage(n, shared!)),
+      PIPELINE.map((n) => buildStage(n, shared)),
       { name: "e2e-fused", concurrency: "per-key" },
     );
-    run = createRunner(stage, deps);
-    await run.start();
+    await runner(stage).start();
 
     // Activate 1.0.1 once a good share of the fraud verdicts is out.
     await waitForCount(deps.kafka, TOPICS.fraudVerdicts.name, published.transactions.size / 3, 120_000);

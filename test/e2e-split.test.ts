@@ -10,37 +10,26 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
 import type { StageRunner } from "../consumers/runtime/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
 import { checkVerdicts, collectVerdicts, publishWorkload } from "./support/e2e.ts";
-import { applyTestTopology, deleteTestTopology, readDecoded, runner } from "./support/pipeline.ts";
+import { pipelineSuite, readDecoded } from "./support/pipeline.ts";
 
-const deps = testDeps();
-const runners: StageRunner[] = [];
-let shared: StageContext | undefined;
-
-beforeAll(async () => {
-  await applyTestTopology(deps);
-});
-
-afterAll(async () => {
-  for (const r of runners) await r.stop();
-  await shared?.close();
-  await deleteTestTopology(deps.kafka);
-  await deps.close();
-});
+const { deps, runner, onClose } = pipelineSuite(testDeps());
 
 describe("end to end, split", () => {
   it("four consumer groups, exactly-once: one verdict per event", async () => {
     const published = await publishWorkload(22, 6, 1000, 2000);
     expect(published.transactions.size).toBeGreaterThanOrEqual(10_000);
 
-    shared = new StageContext(deps, { state: "redis" });
+    const shared = new StageContext(deps, { state: "redis" });
+    onClose(() => shared.close());
+    const runners: StageRunner[] = [];
     for (const name of PIPELINE) {
-      runners.push(runner(buildStage(name, shared), deps, { delivery: "exactly-once", instanceId: "e2e" }));
+      runners.push(runner(buildStage(name, shared), { delivery: "exactly-once", instanceId: "e2e" }));
     }
     for (const r of runners) await r.start();
 

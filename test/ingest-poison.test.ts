@@ -8,23 +8,15 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngestStage } from "../consumers/ingest/index.ts";
-import type { StageRunner } from "../consumers/runtime/index.ts";
 import { createProducer } from "../producers/sdk/index.ts";
 import type { PostSubmitted, TransactionCreated } from "../schemas/generated/types.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testConnections, testDeps } from "./support/app.ts";
-import {
-  applyTestTopology,
-  deleteTestTopology,
-  readDecoded,
-  runner,
-  waitForCount,
-} from "./support/pipeline.ts";
+import { pipelineSuite, readDecoded, waitForCount } from "./support/pipeline.ts";
 
-const deps = testDeps();
-let stage: StageRunner;
+const { deps, runner } = pipelineSuite(testDeps());
 const now = Date.now();
 
 const tx = (i: number): TransactionCreated => ({
@@ -43,16 +35,6 @@ const post = (i: number, text: string): PostSubmitted => ({
   text,
   language: "en",
   occurredAt: now - 60_000 + i,
-});
-
-beforeAll(async () => {
-  await applyTestTopology(deps);
-});
-
-afterAll(async () => {
-  await stage?.stop();
-  await deleteTestTopology(deps.kafka);
-  await deps.close();
 });
 
 describe("ingest stage poison corpus", () => {
@@ -144,8 +126,7 @@ describe("ingest stage poison corpus", () => {
     await raw.disconnect();
     await producer.close();
 
-    stage = runner(createIngestStage(), deps);
-    await stage.start();
+    await runner(createIngestStage()).start();
 
     expect(await waitForCount(deps.kafka, TOPICS.transactionIngested.name, 20)).toBe(20);
     expect(await waitForCount(deps.kafka, TOPICS.postIngested.name, 10)).toBe(10);

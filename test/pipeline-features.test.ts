@@ -10,7 +10,7 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   collectReplay,
   createFeatureStage,
@@ -18,36 +18,19 @@ import {
   MemoryFeatureStore,
 } from "../consumers/features/index.ts";
 import { createIngestStage } from "../consumers/ingest/index.ts";
-import { input, type StageRunner } from "../consumers/runtime/index.ts";
+import { input } from "../consumers/runtime/index.ts";
 import { publishStream, transactionSource } from "../producers/publish/index.ts";
 import { createProducer } from "../producers/sdk/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testConnections, testDeps } from "./support/app.ts";
-import {
-  applyTestTopology,
-  deleteTestTopology,
-  readDecoded,
-  runner,
-  waitForCount,
-} from "./support/pipeline.ts";
+import { pipelineSuite, readDecoded, waitForCount } from "./support/pipeline.ts";
 
-const deps = testDeps();
-const runners: StageRunner[] = [];
+const { deps, runner } = pipelineSuite(testDeps());
 const DAY = 86_400_000;
 // A recent start date (whole days, so weekday/night features are as simulated) that ends in the past:
 // ingestion refuses future event times.
 const start = new Date(Math.floor((Date.now() - 40 * DAY) / DAY) * DAY).toISOString().slice(0, 10);
 const sim = { days: 30, customers: 300, terminals: 600, seed: 11, startDate: start };
-
-beforeAll(async () => {
-  await applyTestTopology(deps);
-});
-
-afterAll(async () => {
-  for (const r of runners) await r.stop();
-  await deleteTestTopology(deps.kafka);
-  await deps.close();
-});
 
 describe("ingest → features through Kafka", () => {
   it("one output per input, correlation ids kept, per-key order, online == offline features", async () => {
@@ -96,9 +79,11 @@ describe("ingest → features through Kafka", () => {
       produces: [TOPICS.transactionFeatures],
       inputs: [input(TOPICS.transactionIngested, features.fraud.onTransaction)],
     };
-    runners.push(runner(labels, deps, { partitionsConsumedConcurrently: 6 }));
-    runners.push(runner(createIngestStage(), deps));
-    runners.push(runner(txFeatures, deps, { partitionsConsumedConcurrently: 6 }));
+    const runners = [
+      runner(labels, { partitionsConsumedConcurrently: 6 }),
+      runner(createIngestStage()),
+      runner(txFeatures, { partitionsConsumedConcurrently: 6 }),
+    ];
     for (const r of runners) await r.start();
 
     const expected = transactions.size + poison.length;

@@ -4,6 +4,7 @@
  * that decode what came out.
  */
 import type { Kafka } from "kafkajs";
+import { afterAll, beforeAll } from "vitest";
 import type { AppDeps } from "../../app/deps.ts";
 import { readAll } from "../../consumers/dlq/index.ts";
 import {
@@ -90,4 +91,37 @@ export async function waitForCount(
   } finally {
     await admin.disconnect();
   }
+}
+
+export interface PipelineSuite {
+  deps: AppDeps;
+  /** A stage runner on the real stack, stopped after the file's tests. */
+  runner(stage: Stage, settings?: RunnerSettingsInput): StageRunner;
+  /** Something else to close after the file's tests (stores, stage contexts...). */
+  onClose(close: () => Promise<unknown>): void;
+}
+
+/**
+ * The common frame of a pipeline test file: the prefixed topology created before the tests, and
+ * after them every runner stopped, everything registered closed, the topics deleted.
+ */
+export function pipelineSuite(deps: AppDeps): PipelineSuite {
+  const runners: StageRunner[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+  beforeAll(() => applyTestTopology(deps));
+  afterAll(async () => {
+    for (const r of runners) await r.stop();
+    for (const close of closers) await close();
+    await deleteTestTopology(deps.kafka);
+    await deps.close();
+  });
+  return {
+    deps,
+    runner(stage, settings) {
+      const r = runner(stage, deps, settings);
+      runners.push(r);
+      return r;
+    },
+    onClose: (close) => closers.push(close),
+  };
 }
