@@ -10,7 +10,7 @@ vi.hoisted(() => {
 });
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interleave, publishStream, transactionSource } from "../producers/publish/index.ts";
+import { publishStream, transactionSource } from "../producers/publish/index.ts";
 import { createProducer } from "../producers/sdk/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testConnections, testDeps } from "./support/app.ts";

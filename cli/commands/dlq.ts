@@ -6,7 +6,7 @@ import { type CliContext, printTable } from "../context.ts";
 
 function dlqTopic(name: string): TopicDescriptor<"DeadLetter"> {
   const t = topicByName(name);
-  if (!t || t.role !== "dead-letter") {
+  if (t?.role !== "dead-letter") {
     const known = allTopics()
       .filter((x) => x.role === "dead-letter")
       .map((x) => x.name);
