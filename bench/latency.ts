@@ -1,0 +1,188 @@
+/**
+ * End-to-end latency at half the maximum rate (issue 4). The fused pipeline (the embedded default:
+ * four stages in one consumer group, per-key, in-memory state) runs in its own process; this process
+ * is the upstream app (publishes the throughput dataset's mix of transactions, labels and posts at
+ * a fixed rate, in small batches every --tick-ms) and the downstream service (consumes verdicts).
+ * Reported: produce → verdict p50/p95/p99 on broker timestamps (verdict record timestamp −
+ * `origin-timestamp` header) and on this client's clock (publish call → verdict consumed).
+ * Target (MISSION.md): p99 ≤ 50 ms at half the maximum rate.
+ *
+ *   npx tsx bench/latency.ts --max-rate 2500        (rate = 50 % of it; the max from bench/pipeline.ts)
+ *   npx tsx bench/latency.ts --rate 1200 --duration 60
+ *   npx tsx bench/latency.ts                        (measures the fused max first: one throughput run)
+ *
+ * Only events published after --warmup seconds count (JIT, model warm-up, producer metadata).
+ */
+import { cli, num } from "./lib/cli.ts";
+import { freshPrefix, runWorker, spawnWorker } from "./lib/orchestrate.ts";
+import { datasetSpecs } from "./lib/specs.ts";
+import { fmt, table } from "./lib/stats.ts";
+
+export const latencySpecs = {
+  rate: { type: "string", help: "input events/s to offer (default: 50 % of --max-rate)" },
+  "max-rate": {
+    type: "string",
+    help: "the fused pipeline's max records/s (bench/pipeline.ts); default: measured now (one run)",
+  },
+  share: { type: "string", default: "0.5", help: "rate = share × max-rate" },
+  duration: { type: "string", default: "60", help: "measured seconds" },
+  warmup: { type: "string", default: "5", help: "seconds published before measuring" },
+  "tick-ms": {
+    type: "string",
+    default: "5",
+    help: "publish every this many ms (rate × tick events at a time)",
+  },
+  "partitions-concurrency": {
+    type: "string",
+    default: "6",
+    help: "pipeline runner partitionsConsumedConcurrently",
+  },
+  "onnx-threads": {
+    type: "string",
+    help: "ONNX Runtime intraOpNumThreads in the pipeline (default: the app's)",
+  },
+  "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
+  seed: datasetSpecs.seed,
+  json: { type: "boolean", default: false, help: "also print one JSON line" },
+} as const;
+
+export interface LatencyReport {
+  /** The pipeline's "record dead-lettered" log lines (reason, code, position), if any. */
+  deadLettered: string[];
+  date: string;
+  node: string;
+  maxRate: number;
+  maxRateSource: string;
+  share: number;
+  result: import("./lib/latency-client.ts").LatencyResult;
+  pipeline: unknown;
+}
+
+export async function runLatency(
+  args: Record<string, unknown>,
+  log: (l: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<LatencyReport> {
+  const share = Number(args.share ?? 0.5);
+  let maxRate = args["max-rate"] ? num(args, "max-rate") : Number.NaN;
+  let maxRateSource = "--max-rate";
+  let rate = args.rate ? num(args, "rate") : Number.NaN;
+  if (!Number.isFinite(rate) && !Number.isFinite(maxRate)) {
+    log("[latency] measuring the fused pipeline's max rate (one throughput run)...");
+    const extra = args["onnx-threads"] ? ["--onnx-threads", String(args["onnx-threads"])] : [];
+    const r = await runWorker(
+      "pipeline-fused",
+      ["--partitions-concurrency", String(args["partitions-concurrency"] ?? 6), ...extra],
+      "max",
+    );
+    maxRate = r.rate;
+    maxRateSource = "measured now (one pipeline-fused run)";
+  }
+  if (!Number.isFinite(rate)) rate = Math.round(maxRate * share);
+  const offeredShare = Number.isFinite(maxRate) ? rate / maxRate : Number.NaN;
+  const prefix = freshPrefix("lat");
+  // The client below imports topology: it must see the pipeline's namespace.
+  process.env.VERDICT_TOPIC_PREFIX = prefix;
+  const serveArgs = [
+    "--contender",
+    "serve",
+    "--partitions-concurrency",
+    String(args["partitions-concurrency"] ?? 6),
+  ];
+  if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
+  if (args["chunk-size"]) serveArgs.push("--chunk-size", String(args["chunk-size"]));
+  const serve = spawnWorker(serveArgs, prefix);
+  try {
+    await serve.waitForLine(/^READY/, 180_000);
+    log(
+      `[latency] fused pipeline ready; offering ${fmt(rate)} events/s for ${args.warmup ?? 5}+${args.duration ?? 60} s...`,
+    );
+    const { measureLatency } = await import("./lib/latency-client.ts");
+    const result = await measureLatency({
+      rate,
+      durationS: Number(args.duration ?? 60),
+      warmupS: Number(args.warmup ?? 5),
+      tickMs: Number(args["tick-ms"] ?? 5),
+      postShare: 10_000 / 51_038,
+      seed: Number(args.seed ?? 7),
+      log,
+    });
+    serve.kill("SIGTERM");
+    await serve.exited;
+    const line = serve.lines.find((l) => l.startsWith("RESULT "));
+    const deadLettered = serve
+      .errors()
+      .split("\n")
+      .filter((l) => l.includes("dead-lettered"));
+    return {
+      deadLettered,
+      date: new Date().toISOString(),
+      node: process.version,
+      maxRate,
+      maxRateSource,
+      share: offeredShare,
+      result,
+      pipeline: line ? JSON.parse(line.slice(7)) : undefined,
+    };
+  } finally {
+    serve.kill("SIGTERM");
+    await serve.exited;
+  }
+}
+
+function describePipeline(p: unknown): string {
+  const stages = (p as { stages?: Record<string, { records: number; outputs: number; deadLetters: number }> })
+    ?.stages;
+  const s = stages?.pipeline;
+  return s
+    ? `${fmt(s.records)} records consumed, ${fmt(s.outputs)} outputs, ${s.deadLetters} dead-lettered`
+    : "n/a";
+}
+
+export function printLatency(r: LatencyReport, json: boolean): void {
+  const x = r.result;
+  const row = (name: string, p: import("./lib/latency-client.ts").Percentiles) => [
+    name,
+    fmt(p.n),
+    p.p50.toFixed(1),
+    p.p95.toFixed(1),
+    p.p99.toFixed(1),
+    p.max.toFixed(1),
+  ];
+  const lines = [
+    `end-to-end latency (issue 4) — ${r.date}, Node ${r.node}`,
+    `offered ${fmt(x.rate)} events/s (${Number.isFinite(r.share) ? `${Math.round(r.share * 100)} % of max ${fmt(r.maxRate)}, ${r.maxRateSource}` : "no max rate given"}), achieved ${fmt(x.achievedRate)} events/s; ${fmt(x.measured.events)} events measured, ${fmt(x.measured.verdicts)}/${fmt(x.measured.expectedVerdicts)} verdicts back (${x.measured.missing} missing${x.measured.missing ? `: ${x.measured.missingIds.join(", ")}` : ""})`,
+    `pipeline process: ${describePipeline(r.pipeline)}`,
+    ...r.deadLettered.map((l) => `  ${l.slice(0, 400)}`),
+    "",
+    table(
+      ["produce → verdict, ms", "n", "p50", "p95", "p99", "max"],
+      [
+        row("broker timestamps (verdict ts − origin-timestamp)", x.brokerClockMs),
+        row("client clock (publish call → verdict consumed)", x.clientClockMs),
+        row("publishMany call (validate+encode+send+ack)", x.produceCallMs),
+      ],
+    ),
+    "",
+    table(
+      ["timings carried in verdicts, ms", "n", "p50", "p95", "p99", "max"],
+      Object.entries(x.timings).map(([k, p]) => row(k, p)),
+    ),
+    "",
+    `target p99 ≤ 50 ms: ${x.brokerClockMs.p99 <= 50 ? "met" : "MISSED"} (broker clock p99 ${x.brokerClockMs.p99.toFixed(1)} ms, client clock p99 ${x.clientClockMs.p99.toFixed(1)} ms)`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = cli(
+    "End-to-end produce → verdict latency of the fused pipeline at half its maximum rate (target p99 ≤ 50 ms).",
+    "npx tsx bench/latency.ts [options]",
+    latencySpecs,
+  );
+  printLatency(await runLatency(args), args.json);
+}
+
+if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
+  await main();
+}

@@ -1,0 +1,286 @@
+/**
+ * One benchmark contender in one process, under its own topic namespace (the orchestrators spawn it
+ * with a fresh VERDICT_TOPIC_PREFIX): create the topics, publish the deterministic dataset, run the
+ * contender until every input record has gone through, print one `RESULT {json}` line, clean up.
+ *
+ *   VERDICT_TOPIC_PREFIX=bench-x. npx tsx bench/worker.ts --contender pipeline-fused [--profile f.cpuprofile]
+ *
+ * Contenders (input topics in brackets; "all" = transactions + labels + posts):
+ *   passthrough-ingest   raw KafkaJS consume→produce [transactions, posts]
+ *   passthrough-all      raw KafkaJS consume→produce [all]
+ *   ingest               the ingest stage alone, in-memory dedupe [transactions, posts]
+ *   ingest+features-fused  ingest→features fused in one group, in-memory store [all]
+ *   ingest+features-split  two groups, Redis dedupe + Redis feature store [all]
+ *   pipeline-fused       ingest→features→inference→scoring fused, per-key, in-memory (the embedded default) [all]
+ *   pipeline-split       four groups in this one process, Redis state (as `verdict stage` runs them) [all]
+ *   serve                the fused pipeline on live input until SIGTERM (bench/latency.ts); no dataset
+ */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { loadavg } from "node:os";
+import type { AppDeps } from "../app/deps.ts";
+import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
+import { createStageRunner, fuse, type Stage, type StageRunner } from "../consumers/runtime/index.ts";
+import { TOPICS } from "../topology/index.ts";
+import { cli, num } from "./lib/cli.ts";
+import {
+  benchDeps,
+  cleanupBench,
+  createBenchTopics,
+  type DatasetCounts,
+  passthroughTopic,
+  publishDataset,
+  requirePrefix,
+} from "./lib/env.ts";
+import { busyCores, cpuSnapshot } from "./lib/machine.ts";
+import { Meter } from "./lib/meter.ts";
+import { datasetSpecs } from "./lib/specs.ts";
+import { startPassthrough } from "./passthrough.ts";
+
+export const CONTENDERS = [
+  "passthrough-ingest",
+  "passthrough-all",
+  "ingest",
+  "ingest+features-fused",
+  "ingest+features-split",
+  "pipeline-fused",
+  "pipeline-split",
+  "serve",
+] as const;
+export type Contender = (typeof CONTENDERS)[number];
+
+const args = cli(
+  "Runs one benchmark contender (spawned by the orchestrators).",
+  "bench/worker.ts --contender <name>",
+  {
+    contender: { type: "string", help: `one of ${CONTENDERS.join(", ")}` },
+    ...datasetSpecs,
+    "partitions-concurrency": { type: "string", default: "6", help: "runner partitionsConsumedConcurrently" },
+    "chunk-size": {
+      type: "string",
+      default: "500",
+      help: "runner chunkSize (records per produce+commit unit)",
+    },
+    "max-in-flight": {
+      type: "string",
+      default: "256",
+      help: "runner maxInFlight (per-key records in flight per chunk)",
+    },
+    "onnx-threads": {
+      type: "string",
+      help: "ONNX Runtime intraOpNumThreads for the inference stage (default: the app's, i.e. ONNX Runtime's)",
+    },
+    "fraud-model": {
+      type: "string",
+      help: "fraud model name in models/ for the inference stage (default: the app's, fraud-gbt)",
+    },
+    "timeout-s": { type: "string", default: "600", help: "give up after this long" },
+    profile: { type: "string", help: "write a V8 CPU profile of the measured phase to this file" },
+    keep: { type: "boolean", default: false, help: "keep the topics (default: delete them at the end)" },
+  },
+);
+
+const contender = args.contender as Contender;
+if (!CONTENDERS.includes(contender)) {
+  process.stderr.write(`--contender must be one of ${CONTENDERS.join(", ")}\n`);
+  process.exit(2);
+}
+const prefix = requirePrefix();
+const runnerSettings = {
+  partitionsConsumedConcurrently: num(args, "partitions-concurrency"),
+  maxInFlight: num(args, "max-in-flight"),
+  chunkSize: num(args, "chunk-size"),
+};
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+interface Running {
+  /** Input records the contender consumes (the throughput numerator). */
+  records: number;
+  /** Records each meter stage must reach. */
+  expected: Record<string, number>;
+  /** Meter stage whose outputs are the final outputs (verdicts...). */
+  final: string;
+  stop(): Promise<void>;
+}
+
+function runners(deps: AppDeps, meter: Meter, stages: Stage[]): StageRunner[] {
+  return stages.map((stage) =>
+    createStageRunner(
+      stage,
+      { kafka: deps.kafka, codec: deps.codec, logger: deps.logger, instrumentation: meter },
+      { ...runnerSettings, groupId: `${prefix}bench.${stage.name}` },
+    ),
+  );
+}
+
+async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts): Promise<Running> {
+  const txPosts = data.transactions + data.posts;
+  const all = data.total;
+  if (contender === "passthrough-ingest" || contender === "passthrough-all") {
+    const inputs = [TOPICS.transactionCreated.name, TOPICS.postSubmitted.name];
+    if (contender === "passthrough-all") inputs.push(TOPICS.fraudLabelReported.name);
+    const p = await startPassthrough({
+      kafka: deps.kafka,
+      inputs,
+      output: passthroughTopic(),
+      groupId: `${prefix}bench.passthrough`,
+      partitionsConsumedConcurrently: runnerSettings.partitionsConsumedConcurrently,
+      meter,
+    });
+    const records = contender === "passthrough-all" ? all : txPosts;
+    return {
+      records,
+      expected: { passthrough: records },
+      final: "passthrough",
+      stop: p.stop,
+    };
+  }
+  const state = contender.endsWith("-split") ? "redis" : "memory";
+  const onnxThreads = args["onnx-threads"] ? num(args, "onnx-threads") : undefined;
+  const inference = {
+    ...(onnxThreads ? { intraOpNumThreads: onnxThreads } : {}),
+    ...(args["fraud-model"]
+      ? {
+          models: {
+            fraud: { name: args["fraud-model"], shadow: [] },
+            moderation: { name: "moderation-text", shadow: [] },
+          },
+        }
+      : {}),
+  };
+  const shared = new StageContext(deps, { state, inference });
+  const names: readonly string[] =
+    contender === "ingest"
+      ? ["ingest"]
+      : contender.startsWith("ingest+features")
+        ? ["ingest", "features"]
+        : PIPELINE;
+  const stages = names.map((n) => buildStage(n, shared));
+  let units: Stage[];
+  let expected: Record<string, number>;
+  let final: string;
+  if (contender === "ingest") {
+    units = stages;
+    expected = { ingest: txPosts };
+    final = "ingest";
+  } else if (contender.endsWith("-fused") || contender === "serve") {
+    const name = contender === "serve" ? "pipeline" : contender.replace(/-fused$/, "");
+    // The embedded pipeline's choice (app/embedded.ts): per-key, so the micro-batcher fills batches.
+    units = [fuse(stages, { name, concurrency: "per-key" })];
+    expected = { [name]: all };
+    final = name;
+  } else {
+    units = stages;
+    expected =
+      names.length === 2
+        ? { ingest: txPosts, features: all }
+        : { ingest: txPosts, features: all, inference: txPosts, scoring: txPosts };
+    final = names.at(-1)!;
+  }
+  const rs = runners(deps, meter, units);
+  for (const r of rs) await r.start();
+  return {
+    records: contender === "ingest" ? txPosts : all,
+    expected,
+    final,
+    async stop() {
+      for (const r of rs) await r.stop();
+      await shared.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const deps = benchDeps(`bench-${contender}`);
+  const redis = contender.endsWith("-split");
+  const timeoutMs = num(args, "timeout-s") * 1000;
+  const meter = new Meter();
+  try {
+    await createBenchTopics(deps);
+    if (contender === "serve") {
+      const running = await startContender(deps, meter, {
+        transactions: 0,
+        labels: 0,
+        posts: 0,
+        total: 0,
+        publishMs: 0,
+      });
+      print("READY");
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+        process.stdin.once("end", resolve);
+        process.stdin.resume();
+      });
+      await running.stop();
+      print(`RESULT ${JSON.stringify({ contender, stages: Object.fromEntries(meter.stages) })}`);
+      return;
+    }
+    const data = await publishDataset(deps, {
+      customers: num(args, "customers"),
+      days: num(args, "days"),
+      posts: num(args, "posts"),
+      seed: num(args, "seed"),
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // let the broker settle after the burst
+    let session: Session | undefined;
+    if (args.profile) {
+      session = new Session();
+      session.connect();
+      await session.post("Profiler.enable");
+      await session.post("Profiler.setSamplingInterval", { interval: 1000 });
+      await session.post("Profiler.start");
+    }
+    const cpu0 = process.cpuUsage();
+    const machine0 = cpuSnapshot();
+    const startCalled = performance.timeOrigin + performance.now();
+    const running = await startContender(deps, meter, data);
+    await meter.waitFor(running.expected, timeoutMs);
+    const cpu = process.cpuUsage(cpu0);
+    const machineBusy = busyCores(machine0, cpuSnapshot());
+    if (session) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(args.profile!, JSON.stringify(profile));
+      session.disconnect();
+    }
+    const { start, end } = meter.window();
+    const seconds = (end - start) / 1000;
+    const finalStage = meter.stages.get(running.final)!;
+    const result = {
+      contender,
+      prefix,
+      data,
+      records: running.records,
+      seconds,
+      rate: running.records / seconds,
+      outputs: finalStage.outputs,
+      deadLetters: meter.deadLetters(),
+      joinMs: start - startCalled,
+      // CPU of this process from start() to completion (includes the join): user+system, ms.
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      loadavg: loadavg()[0],
+      // Cores busy machine-wide (this process, the broker, Redis, the registry and other tenants)
+      // and this process's share, over the same interval (start() to completion).
+      machineBusyCores: machineBusy,
+      processCores:
+        (cpu.user + cpu.system) / 1000 / (performance.timeOrigin + performance.now() - startCalled),
+      stages: Object.fromEntries(meter.stages),
+    };
+    await running.stop();
+    print(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    if (!args.keep) await cleanupBench(deps, redis).catch(() => {});
+    await deps.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`worker ${contender} failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
