@@ -81,8 +81,13 @@ export const inferenceSettingsSchema = z
       maxConcurrentBatches: 2,
       eagerWhenIdle: true,
     }),
-    /** ONNX Runtime intra-op threads per session. Default: ONNX Runtime's (all cores). */
-    intraOpNumThreads: z.number().int().min(1).optional(),
+    /**
+     * ONNX Runtime intra-op threads per session. Default 1: onnxruntime-node runs `session.run` on
+     * the event-loop thread, and a thread pool spinning across a few shared cores cost 42 % more CPU
+     * per record and raised p99 from ~150 ms to ~700 ms at half load (BENCHMARKS.md). Raise it on
+     * dedicated cores with large batches.
+     */
+    intraOpNumThreads: z.number().int().min(1).optional().default(1),
     /** Models per domain; leave one out to not consume that domain. */
     models: z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
