@@ -9,27 +9,12 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import type { Logger } from "../../../lib/log/index.ts";
 import type { PostFeatures, TransactionFeatures } from "../../../schemas/generated/types.ts";
+import { FRAUD_FEATURE_NAMES } from "../../features/fraud/definitions.ts";
 
 export const FIXTURE_MODELS = fileURLToPath(new URL("../fixtures/models", import.meta.url));
 
-/** The 15 fraud feature names, as the fixture (and the features stage) orders them. */
-export const FIXTURE_FRAUD_FEATURES: readonly string[] = [
-  "TX_AMOUNT",
-  "TX_DURING_WEEKEND",
-  "TX_DURING_NIGHT",
-  "CUSTOMER_ID_NB_TX_1DAY_WINDOW",
-  "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW",
-  "CUSTOMER_ID_NB_TX_7DAY_WINDOW",
-  "CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW",
-  "CUSTOMER_ID_NB_TX_30DAY_WINDOW",
-  "CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW",
-  "TERMINAL_ID_NB_TX_1DAY_WINDOW",
-  "TERMINAL_ID_RISK_1DAY_WINDOW",
-  "TERMINAL_ID_NB_TX_7DAY_WINDOW",
-  "TERMINAL_ID_RISK_7DAY_WINDOW",
-  "TERMINAL_ID_NB_TX_30DAY_WINDOW",
-  "TERMINAL_ID_RISK_30DAY_WINDOW",
-];
+/** The 15 fraud feature names, in the features stage's order (the fixture models were built on it). */
+export const FIXTURE_FRAUD_FEATURES: readonly string[] = FRAUD_FEATURE_NAMES;
 
 /**
  * A fresh copy of fixtures/models in a temp dir: a registry root tests may change. `parity: false`
