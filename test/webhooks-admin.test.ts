@@ -10,10 +10,9 @@ vi.hoisted(() => {
 });
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCliContext } from "../cli/context.ts";
-import { buildProgram } from "../cli/program.ts";
 import { createWebhookService, verifyWebhook, type WebhookService } from "../consumers/webhooks/index.ts";
 import { testDeps } from "./support/app.ts";
+import { runCli } from "./support/cli.ts";
 import { applyTestTopology, deleteTestTopology } from "./support/pipeline.ts";
 import {
   adminClient,
@@ -32,20 +31,6 @@ let service: WebhookService;
 let api: ReturnType<typeof adminClient>;
 let partner: Partner;
 const secretsSeen: string[] = [];
-
-async function cli(...args: string[]): Promise<string> {
-  const ctx = createCliContext();
-  const lines: string[] = [];
-  ctx.print = (line) => lines.push(line);
-  try {
-    await buildProgram(ctx)
-      .exitOverride()
-      .parseAsync(["node", "verdict", ...args]);
-  } finally {
-    await ctx.close();
-  }
-  return lines.join("\n");
-}
 
 beforeAll(async () => {
   await applyTestTopology(deps);
@@ -168,7 +153,7 @@ describe("webhook admin API", () => {
   });
 
   it("manages endpoints from the CLI too (the running service follows the subscriptions topic)", async () => {
-    const added = await cli(
+    const added = await runCli(
       "webhooks",
       "add",
       partner.url("/cli"),
@@ -180,22 +165,22 @@ describe("webhook admin API", () => {
     const secret = /secret: (whsec_\S+)/.exec(added)![1]!;
     secretsSeen.push(secret);
     expect(await eventually(() => service.view.get("ep-cli") !== undefined, 10_000)).toBe(true);
-    const listed = await cli("webhooks", "list");
+    const listed = await runCli("webhooks", "list");
     expect(listed).toMatch(/ep-cli\s+yes\s+http:\/\/127\.0\.0\.1:\d+\/cli\s+\*\s+decision=DECLINE/);
     expect(listed).not.toContain(secret);
-    await cli("webhooks", "disable", "ep-cli", "--reason", "partner asked");
+    await runCli("webhooks", "disable", "ep-cli", "--reason", "partner asked");
     expect(await eventually(() => service.view.get("ep-cli")?.enabled === false, 10_000)).toBe(true);
-    const status = await cli("webhooks", "status", "ep-cli");
+    const status = await runCli("webhooks", "status", "ep-cli");
     expect(status).toMatch(/ep-cli\s+DISABLED\s+closed\s+0\s+\S+ DISABLED: partner asked/);
-    await cli("webhooks", "enable", "ep-cli");
-    const rotated = await cli("webhooks", "rotate-secret", "ep-cli", "--grace", "1h");
+    await runCli("webhooks", "enable", "ep-cli");
+    const rotated = await runCli("webhooks", "rotate-secret", "ep-cli", "--grace", "1h");
     secretsSeen.push(/secret: (whsec_\S+)/.exec(rotated)![1]!);
     expect(rotated).toMatch(/signing with 2 secret\(s\)/);
-    expect(await cli("webhooks", "replay", "--endpoint", "ep-cli", "--dry-run")).toMatch(
+    expect(await runCli("webhooks", "replay", "--endpoint", "ep-cli", "--dry-run")).toMatch(
       /would replay 0 message/,
     );
-    await expect(cli("webhooks", "replay")).rejects.toThrow(/without --all/);
-    await cli("webhooks", "remove", "ep-cli");
+    await expect(runCli("webhooks", "replay")).rejects.toThrow(/without --all/);
+    await runCli("webhooks", "remove", "ep-cli");
     expect(await eventually(() => service.view.get("ep-cli") === undefined, 10_000)).toBe(true);
   });
 
