@@ -13,11 +13,10 @@ vi.hoisted(() => {
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCliContext } from "../cli/context.ts";
-import { buildProgram } from "../cli/program.ts";
 import { readAttempts, webhookIdFor } from "../consumers/webhooks/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
+import { runCli } from "./support/cli.ts";
 import { applyTestTopology, deleteTestTopology, waitForCount } from "./support/pipeline.ts";
 import { eventually, fraudVerdict, type Partner, publishVerdicts, startPartner } from "./webhooks-support.ts";
 
@@ -68,20 +67,6 @@ async function serve(): Promise<ChildProcess> {
   return child;
 }
 
-async function cli(...args: string[]): Promise<string> {
-  const ctx = createCliContext();
-  const lines: string[] = [];
-  ctx.print = (line) => lines.push(line);
-  try {
-    await buildProgram(ctx)
-      .exitOverride()
-      .parseAsync(["node", "verdict", ...args]);
-  } finally {
-    await ctx.close();
-  }
-  return lines.join("\n");
-}
-
 beforeAll(async () => {
   await applyTestTopology(deps);
 });
@@ -98,7 +83,7 @@ describe("webhook retries survive kill -9", () => {
     let failing = true;
     partner = await startPartner("crash-partner", () => ({ status: failing ? 500 : 200 }));
     for (const [k, v] of Object.entries(env)) if (k.startsWith("VERDICT_WEBHOOK_")) process.env[k] = v;
-    const added = await cli(
+    const added = await runCli(
       "webhooks",
       "add",
       partner.url(),
@@ -128,6 +113,12 @@ describe("webhook retries survive kill -9", () => {
       ),
     ).toBe(true);
     expect(partner.delivered().size).toBe(0); // nothing got through: every message has a retry pending
+    // The attempt log is written after each response: kill only once the sample's two failures are
+    // logged, so the log assertions below test recovery, not a kill landing between the two.
+    const sample = [...ids][0]!;
+    const failuresLogged = async () =>
+      (await readAttempts(deps.kafka, deps.codec, sample)).filter((a) => a.outcome === "FAILED").length >= 2;
+    for (let i = 0; i < 20 && !(await failuresLogged()); i++) await new Promise((r) => setTimeout(r, 200));
     first.kill("SIGKILL");
     await new Promise<void>((r) => first.once("exit", () => r()));
     const beforeRestart = partner.received.length;
@@ -142,7 +133,6 @@ describe("webhook retries survive kill -9", () => {
     // Only ever the ids of the published verdicts: a redelivery after the crash reuses the id.
     expect(new Set(partner.received.map((r) => r.webhookId))).toEqual(ids);
     expect(await waitForCount(deps.kafka, TOPICS.webhooksDlq.name, 1, 1)).toBe(0);
-    const sample = [...ids][0]!;
     // The partner saw the 2xx a moment before the worker recorded it: poll the attempt log.
     let log = await readAttempts(deps.kafka, deps.codec, sample);
     for (let i = 0; i < 10 && log.at(-1)?.outcome !== "SUCCESS"; i++) {
