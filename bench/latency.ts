@@ -41,6 +41,10 @@ export const latencySpecs = {
     type: "string",
     help: "ONNX Runtime intraOpNumThreads in the pipeline (default: the app's)",
   },
+  "onnx-workers": {
+    type: "string",
+    help: "worker threads running ONNX Runtime in the pipeline (0: event-loop thread; default: the app's, 1)",
+  },
   "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
   seed: datasetSpecs.seed,
   json: { type: "boolean", default: false, help: "also print one JSON line" },
@@ -68,7 +72,10 @@ export async function runLatency(
   let rate = args.rate ? num(args, "rate") : Number.NaN;
   if (!Number.isFinite(rate) && !Number.isFinite(maxRate)) {
     log("[latency] measuring the fused pipeline's max rate (one throughput run)...");
-    const extra = args["onnx-threads"] ? ["--onnx-threads", String(args["onnx-threads"])] : [];
+    const extra = [
+      ...(args["onnx-threads"] ? ["--onnx-threads", String(args["onnx-threads"])] : []),
+      ...(args["onnx-workers"] !== undefined ? ["--onnx-workers", String(args["onnx-workers"])] : []),
+    ];
     const r = await runWorker(
       "pipeline-fused",
       ["--partitions-concurrency", String(args["partitions-concurrency"] ?? 6), ...extra],
@@ -89,6 +96,7 @@ export async function runLatency(
     String(args["partitions-concurrency"] ?? 6),
   ];
   if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
+  if (args["onnx-workers"] !== undefined) serveArgs.push("--onnx-workers", String(args["onnx-workers"]));
   if (args["chunk-size"]) serveArgs.push("--chunk-size", String(args["chunk-size"]));
   const serve = spawnWorker(serveArgs, prefix);
   try {

@@ -28,7 +28,7 @@ export const pipelineSpecs = {
   "what-if": {
     type: "boolean",
     default: false,
-    help: "add fused variants: ONNX Runtime intraOpNumThreads=1 (no spinning thread pool), and that plus the fraud-mlp model instead of fraud-gbt",
+    help: "add fused variants: ONNX Runtime on the event-loop thread (no worker), and the fraud-mlp model instead of fraud-gbt",
   },
   "timeout-s": { type: "string", default: "600", help: "per contender" },
   "quiet-wait-s": {
@@ -47,16 +47,16 @@ export function pipelineContenders(whatIf: boolean): ContenderSpec[] {
     ...(whatIf
       ? [
           {
-            id: "pipeline-fused-onnx1",
+            id: "pipeline-fused-onnx-inline",
             contender: "pipeline-fused",
-            label: "what-if: fused, ONNX intraOpNumThreads=1",
-            extraArgs: ["--onnx-threads", "1"],
+            label: "what-if: fused, ONNX on the event-loop thread (0 workers)",
+            extraArgs: ["--onnx-workers", "0"],
           },
           {
-            id: "pipeline-fused-onnx1-mlp",
+            id: "pipeline-fused-mlp",
             contender: "pipeline-fused",
-            label: "what-if: fused, ONNX threads=1, fraud-mlp",
-            extraArgs: ["--onnx-threads", "1", "--fraud-model", "fraud-mlp"],
+            label: "what-if: fused, fraud-mlp instead of fraud-gbt",
+            extraArgs: ["--fraud-model", "fraud-mlp"],
           },
         ]
       : []),

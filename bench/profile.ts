@@ -154,6 +154,10 @@ async function main(): Promise<void> {
         help: "runner partitionsConsumedConcurrently",
       },
       "onnx-threads": { type: "string", help: "ONNX Runtime intraOpNumThreads (default: the app's)" },
+      "onnx-workers": {
+        type: "string",
+        help: "worker threads running ONNX Runtime (0: event-loop thread; default: the app's, 1)",
+      },
       "fraud-model": { type: "string", help: "fraud model name (default: the app's, fraud-gbt)" },
       out: {
         type: "string",

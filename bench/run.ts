@@ -38,7 +38,7 @@ const args = cli(
     "what-if": {
       type: "boolean",
       default: false,
-      help: "pipeline: add fused variants (ONNX intraOpNumThreads=1; and with fraud-mlp)",
+      help: "pipeline: add fused variants (ONNX on the event-loop thread; and with fraud-mlp)",
     },
     "quiet-wait-s": {
       type: "string",

@@ -74,6 +74,10 @@ const args = cli(
       type: "string",
       help: "fraud model name in models/ for the inference stage (default: the app's, fraud-gbt)",
     },
+    "onnx-workers": {
+      type: "string",
+      help: "worker threads running ONNX Runtime (0: on the event-loop thread; default: the app's, 1)",
+    },
     "timeout-s": { type: "string", default: "600", help: "give up after this long" },
     profile: { type: "string", help: "write a V8 CPU profile of the measured phase to this file" },
     keep: { type: "boolean", default: false, help: "keep the topics (default: delete them at the end)" },
@@ -142,6 +146,7 @@ async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts):
   const onnxThreads = args["onnx-threads"] ? num(args, "onnx-threads") : undefined;
   const inference = {
     ...(onnxThreads ? { intraOpNumThreads: onnxThreads } : {}),
+    ...(args["onnx-workers"] !== undefined ? { workers: num(args, "onnx-workers") } : {}),
     ...(args["fraud-model"]
       ? {
           models: {

@@ -169,6 +169,7 @@ export function workerArgs(args: Record<string, unknown>): string[] {
     "max-in-flight",
     "chunk-size",
     "onnx-threads",
+    "onnx-workers",
     "timeout-s",
   ]) {
     if (args[k] !== undefined) out.push(`--${k}`, String(args[k]));

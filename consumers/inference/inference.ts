@@ -14,6 +14,7 @@ import { input, type Stage, type StageContext, type StageOutput } from "../runti
 import { ModelSlot } from "./model-slot.ts";
 import { LoadedModel } from "./model-version.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
+import { type ClosableModelRuntime, onnxWorkerRuntime } from "./onnx/onnx-worker-runtime.ts";
 import { type InferenceSettings, type InferenceSettingsInput, parseInferenceSettings } from "./options.ts";
 import type { Domain } from "./registry/manifest.ts";
 import { ModelRegistry } from "./registry/registry.ts";
@@ -30,7 +31,7 @@ export interface InferenceDeps {
    * refused (train/serve skew). `{ fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET }`. Default: unchecked.
    */
   featureSets?: { fraud?: string; moderation?: string };
-  /** Model runtime. Default: onnxruntime-node. */
+  /** Model runtime. Default: onnxruntime-node, in `settings.workers` worker threads (0: in-process). */
   runtime?: ModelRuntime;
   /** Model registry. Default: one on `settings.registry.root` (closed with the stage). */
   registry?: ModelRegistry;
@@ -62,7 +63,12 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   const settings = parseInferenceSettings(deps.settings, deps.env);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "inference" });
-  const runtime = deps.runtime ?? onnxRuntime();
+  const ownRuntime: ClosableModelRuntime | undefined = deps.runtime
+    ? undefined
+    : settings.workers > 0
+      ? onnxWorkerRuntime({ workers: settings.workers })
+      : undefined;
+  const runtime = deps.runtime ?? ownRuntime ?? onnxRuntime();
   const ownRegistry = !deps.registry;
   const registry =
     deps.registry ??
@@ -234,6 +240,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
     async stop() {
       for (const s of slots.values()) await s.stop();
       if (ownRegistry) registry.close();
+      await ownRuntime?.close();
     },
     activeProvider(domain) {
       return slots.get(domain)?.status().active?.provider;

@@ -88,6 +88,12 @@ export const inferenceSettingsSchema = z
      * dedicated cores with large batches.
      */
     intraOpNumThreads: z.number().int().min(1).optional().default(1),
+    /**
+     * Worker threads that run ONNX Runtime sessions (0: on the event-loop thread). Default 1: a
+     * batch's session.run then never blocks fetching, encoding or the other stages of a fused
+     * pipeline. Env VERDICT_ONNX_WORKERS.
+     */
+    workers: z.number().int().min(0).max(64).default(1),
     /** Models per domain; leave one out to not consume that domain. */
     models: z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
@@ -123,6 +129,9 @@ export function parseInferenceSettings(
 ): Readonly<InferenceSettings> {
   const withEnv = { ...(input ?? {}) };
   if (withEnv.providers === undefined && env.VERDICT_EP) withEnv.providers = env.VERDICT_EP;
+  if (withEnv.workers === undefined && env.VERDICT_ONNX_WORKERS !== undefined) {
+    withEnv.workers = Number(env.VERDICT_ONNX_WORKERS);
+  }
   const parsed = inferenceSettingsSchema.safeParse(withEnv);
   if (!parsed.success) {
     const lines = parsed.error.issues

@@ -28,7 +28,13 @@ export class OutputEncoder {
     private readonly producerName: string,
   ) {}
 
-  async encode(output: StageOutput, input: Partial<EventHeaders>, now: number): Promise<Message> {
+  /** `extra`: headers the runner adds to every output (e.g. origin-timestamp); they win over the output's own. */
+  async encode(
+    output: StageOutput,
+    input: Partial<EventHeaders>,
+    now: number,
+    extra?: Record<string, string>,
+  ): Promise<Message> {
     const value = output.value as unknown as Record<string, unknown>;
     const key = output.key ?? value[output.topic.key];
     if (typeof key !== "string") {
@@ -45,6 +51,7 @@ export class OutputEncoder {
       occurredAt: now,
     });
     if (output.headers) Object.assign(headers.extra, output.headers);
+    if (extra) Object.assign(headers.extra, extra);
     return {
       key,
       value: this.codec.encodeWithId(output.topic, id, output.value),

@@ -5,7 +5,6 @@
  * topics are kept for audit. Same stage code as split mode; the runner is unchanged.
  */
 import { VerdictError } from "../../lib/errors/index.ts";
-import { deriveHeaders } from "../../lib/trace/index.ts";
 import type { Concurrency, Stage, StageContext, StageInput, StageOutput } from "./types.ts";
 
 export interface FuseOptions {
@@ -40,6 +39,33 @@ export class FusedStageError extends VerdictError {
   }
 }
 
+/**
+ * The context of the next in-process hop. A fixed-shape literal, not a spread (which would force the
+ * runner's lazily created per-record logger) nor Object.create (slow prototype-mode objects).
+ */
+function hop(
+  ctx: StageContext,
+  stage: string,
+  topic: string,
+  headers: StageContext["headers"],
+): StageContext {
+  return {
+    stage,
+    topic,
+    partition: ctx.partition,
+    offset: ctx.offset,
+    key: ctx.key,
+    headers,
+    timestamp: ctx.timestamp,
+    attempt: ctx.attempt,
+    get logger() {
+      return ctx.logger;
+    },
+    signal: ctx.signal,
+    now: ctx.now,
+  };
+}
+
 export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
   const handlers = new Map<string, { stage: Stage; input: StageInput }>();
   for (const stage of stages) {
@@ -67,7 +93,7 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
   ): Promise<StageOutput[]> {
     let outputs: StageOutput[];
     try {
-      outputs = await input.handle(value as never, { ...ctx, stage: stage.name });
+      outputs = await input.handle(value as never, ctx);
     } catch (err) {
       throw err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
     }
@@ -80,15 +106,22 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
       }
       if (options.emitIntermediate) result.push(output);
       const value = output.value as unknown as Record<string, unknown>;
-      const headers = deriveHeaders(ctx.headers, {
-        eventId: output.eventId ?? (typeof value.eventId === "string" ? value.eventId : undefined),
+      // In-process hop: no Kafka record, so no new span or event id is minted (what leaves the process
+      // gets its headers from the runner, derived from the input record). The next stage sees the
+      // intermediate event's id and type, and the upstream event as its cause.
+      const headers = {
+        ...ctx.headers,
+        eventId: output.eventId ?? (typeof value.eventId === "string" ? value.eventId : ctx.headers.eventId),
         eventType: output.topic.valueSchema,
-        producer: `verdict.${stage.name}`,
-        occurredAt: ctx.now(),
-      });
-      // In-process hop: same trace and correlation id; causation points at the upstream event.
-      const childCtx: StageContext = { ...ctx, topic: output.topic.name, headers };
-      result.push(...(await run(next.stage, next.input, output.value, childCtx)));
+        causationId: ctx.headers.eventId,
+      };
+      const childOutputs = await run(
+        next.stage,
+        next.input,
+        output.value,
+        hop(ctx, next.stage.name, output.topic.name, headers),
+      );
+      for (const o of childOutputs) result.push(o);
     }
     return result;
   }
@@ -104,7 +137,8 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
         .filter((input) => !internal.has(input.topic.name))
         .map((input) => ({
           topic: input.topic,
-          handle: (value: unknown, ctx: StageContext) => run(stage, input, value, ctx),
+          handle: (value: unknown, ctx: StageContext) =>
+            run(stage, input, value, hop(ctx, stage.name, ctx.topic, ctx.headers)),
         })),
     ) as StageInput[],
     async start() {

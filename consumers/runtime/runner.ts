@@ -18,6 +18,11 @@ import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
 import { atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
 import type { Stage, StageContext, StageInput } from "./types.ts";
 
+/** A chunk's record with its headers parsed once. */
+interface RecordItem extends WorkItem {
+  headers: ReturnType<typeof fromKafkaHeaders>;
+}
+
 export interface StageRunnerDeps {
   kafka: Kafka;
   codec: AvroCodec;
@@ -111,23 +116,19 @@ export function createStageRunner(
     emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "stopped" }),
   );
 
-  function workItem(topic: string, partition: number, message: KafkaMessage): WorkItem {
+  function workItem(topic: string, partition: number, message: KafkaMessage): RecordItem {
     const input = inputs.get(topic)!;
+    // Parsed once per record: the stage context, the output headers and instrumentation share it.
     const headers = fromKafkaHeaders(message.headers);
     const key = message.key ? message.key.toString() : null;
     return {
       key,
+      headers,
       run: async (attempt) => {
         const { value } = await deps.codec.decode(input.topic, message.value);
-        // Every line a stage logs for this record carries where it came from and its ids.
-        const recordLogger = logger.child({
-          topic,
-          partition,
-          offset: message.offset,
-          eventId: headers.eventId,
-          correlationId: headers.correlationId,
-          traceId: parseTraceparent(headers.traceparent)?.traceId,
-        });
+        // Every line a stage logs for this record carries where it came from and its ids. Created on
+        // first use: most records log nothing, and pino serializes child bindings eagerly.
+        let recordLogger: Logger | undefined;
         const ctx: StageContext = {
           stage: stage.name,
           topic,
@@ -137,7 +138,17 @@ export function createStageRunner(
           headers,
           timestamp: Number(message.timestamp),
           attempt,
-          logger: recordLogger,
+          get logger() {
+            recordLogger ??= logger.child({
+              topic,
+              partition,
+              offset: message.offset,
+              eventId: headers.eventId,
+              correlationId: headers.correlationId,
+              traceId: parseTraceparent(headers.traceparent)?.traceId,
+            });
+            return recordLogger;
+          },
           signal: abort.signal,
           now,
         };
@@ -154,25 +165,23 @@ export function createStageRunner(
   ): Promise<void> {
     const { topic, partition } = batch;
     const started = now();
-    const results: RecordResult[] = await processChunk(
-      messages.map((m) => workItem(topic, partition, m)),
-      {
-        concurrency: stage.concurrency ?? "sequential",
-        maxInFlight: settings.maxInFlight,
-        policy: settings.errorPolicy,
-        signal: abort.signal,
-        onRetry: ({ attempt, delayMs, error }) => {
-          logger.warn({ topic, partition, attempt, delayMs, code: errorCode(error), err: error }, "retrying");
-          emit(deps.instrumentation, {
-            type: "retry",
-            stage: stage.name,
-            topic,
-            attempt,
-            code: errorCode(error),
-          });
-        },
+    const items = messages.map((m) => workItem(topic, partition, m));
+    const results: RecordResult[] = await processChunk(items, {
+      concurrency: stage.concurrency ?? "sequential",
+      maxInFlight: settings.maxInFlight,
+      policy: settings.errorPolicy,
+      signal: abort.signal,
+      onRetry: ({ attempt, delayMs, error }) => {
+        logger.warn({ topic, partition, attempt, delayMs, code: errorCode(error), err: error }, "retrying");
+        emit(deps.instrumentation, {
+          type: "retry",
+          stage: stage.name,
+          topic,
+          attempt,
+          code: errorCode(error),
+        });
       },
-    );
+    });
     const out: { topic: string; message: import("kafkajs").Message }[] = [];
     const dlqTopic = inputs.get(topic)!.topic.dlq;
     let dead = 0;
@@ -182,15 +191,14 @@ export function createStageRunner(
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
       const message = messages[i]!;
-      const inputHeaders = fromKafkaHeaders(message.headers);
+      const inputHeaders = items[i]!.headers;
       if (result.kind === "ok") {
         // origin-timestamp: broker time of the pipeline's first input, carried to every output, so
         // "event age at verdict" is measurable in split and fused mode alike.
         const origin = inputHeaders.extra[ORIGIN_TIMESTAMP] ?? message.timestamp;
         const produced: { topic: string; traceparent?: string }[] = [];
         for (const o of result.outputs) {
-          const withOrigin = { ...o, headers: { ...o.headers, [ORIGIN_TIMESTAMP]: origin } };
-          const encoded = await encoder.encode(withOrigin, inputHeaders, now());
+          const encoded = await encoder.encode(o, inputHeaders, now(), { [ORIGIN_TIMESTAMP]: origin });
           out.push({ topic: o.topic.name, message: encoded });
           produced.push({ topic: o.topic.name, traceparent: encoded.headers?.traceparent?.toString() });
         }
@@ -276,7 +284,7 @@ export function createStageRunner(
       const ackedAt = now();
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i]!;
-        const headers = fromKafkaHeaders(message.headers);
+        const headers = items[i]!.headers;
         emit(deps.instrumentation, {
           type: "record",
           stage: stage.name,
