@@ -7,7 +7,9 @@ human-labeled texts (t-davidson/hate-speech-and-offensive-language tweets + the 
 toxic-comment data). We do not retrain it: its training data is not in any registry reachable here.
 
 ONNX graph (skl2onnx): StringNormalizer(lower) → Tokenizer (com.microsoft, re2) → TfIdfVectorizer →
-Normalizer(l2) → 5 × LinearClassifier + sigmoid calibration → mean. Two patches after conversion:
+Normalizer(l2) → 5 × LinearClassifier + sigmoid calibration → mean. Three patches after conversion:
+- fast_linear_head(): idf weighting, L2 normalisation and the 5 linear folds become two MatMuls and
+  scalar work per row (same arithmetic reordered; 5× fewer µs per row, see its docstring);
 - the StringNormalizer's locale is "C": onnxruntime otherwise asks for en_US.UTF-8, which slim hosts
   lack. Under "C" only ASCII letters are lower-cased in the graph; the input, the feature stage's
   normalizedText, is already lower-cased (Unicode) by normalizeText().
@@ -77,8 +79,88 @@ def convert(vectorizer, classifier) -> onnx.ModelProto:
             for attr in node.attribute:
                 if attr.name == "tokenexp":
                     attr.s = TOKEN_PATTERN.encode()
+    fast_linear_head(model)
     onnx.checker.check_model(model)
     return model
+
+
+def fast_linear_head(model: onnx.ModelProto) -> None:
+    """Rewrites the slow part of skl2onnx's graph, in place, into the same arithmetic reordered.
+    skl2onnx computes, on a dense 15,442-wide row per text: tfidf = tf * idf; x = tfidf / ||tfidf||
+    (ai.onnx.ml Normalizer, whose element loop was 54 % of the model's time); then 5 calibrated folds,
+    each a LinearClassifier (x · W_i + b_i). Since the L2 norm is one scalar per row:
+        x · W_i = (tf · (idf ⊙ W_i)) / ||tfidf||,   ||tfidf||² = (tf ⊙ tf) · idf²
+    so the graph becomes two matrix products (10 stacked fold columns with idf folded in, and the
+    squared norm), one wide element-wise square, and scalar work per row. A zero row (no known word)
+    scores the intercepts, as before. The sigmoid calibration that follows is unchanged. Measured by
+    bench/inference.ts; parity with scikit-learn is checked by the build (fidelity) and by
+    models/<name>/<version>/parity-sample.json."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    nodes = list(g.node)
+    inits = {i.name: i for i in g.initializer}
+    norm = next(n for n in nodes if n.op_type == "Normalizer")
+    idf_mul = next(n for n in nodes if n.op_type == "Mul" and n.output[0] == norm.input[0])
+    tf_name, idf_name = (idf_mul.input[0], idf_mul.input[1]) if idf_mul.input[1] in inits else (
+        idf_mul.input[1], idf_mul.input[0])
+    idf = numpy_helper.to_array(inits[idf_name]).astype(np.float64).reshape(-1)
+    linear = [n for n in nodes if n.op_type == "LinearClassifier"]
+    weights, biases = [], []
+    for n in linear:
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        post = attrs.get("post_transform", b"NONE")
+        if post not in (b"NONE", "NONE") or n.input[0] != norm.output[0]:
+            raise ValueError(f"unexpected LinearClassifier {n.name}: post_transform={post!r}")
+        coef = np.asarray(attrs["coefficients"], dtype=np.float64)
+        classes = len(attrs["intercepts"])
+        weights.append(coef.reshape(classes, -1).T)  # features × classes
+        biases.append(np.asarray(attrs["intercepts"], dtype=np.float32))
+    w = (np.concatenate(weights, axis=1) * idf[:, None]).astype(np.float32)
+    g.initializer.extend([
+        numpy_helper.from_array(w, "fast_head_w"),
+        numpy_helper.from_array(np.concatenate(biases), "fast_head_b"),
+        numpy_helper.from_array((idf**2).astype(np.float32).reshape(-1, 1), "fast_idf2"),
+        numpy_helper.from_array(np.array([1e-30], dtype=np.float32), "fast_tiny"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "fast_axis1"),
+    ])
+    head = [
+        helper.make_node("Mul", [tf_name, tf_name], ["fast_tf2"]),
+        helper.make_node("MatMul", ["fast_tf2", "fast_idf2"], ["fast_ss"]),
+        helper.make_node("Sqrt", ["fast_ss"], ["fast_l2"]),
+        helper.make_node("Max", ["fast_l2", "fast_tiny"], ["fast_l2_safe"]),
+        helper.make_node("MatMul", [tf_name, "fast_head_w"], ["fast_xw"]),
+        helper.make_node("Div", ["fast_xw", "fast_l2_safe"], ["fast_xw_norm"]),
+        helper.make_node("Add", ["fast_xw_norm", "fast_head_b"], ["fast_scores"]),
+    ]
+    col = 0
+    for i, n in enumerate(linear):
+        classes = len(biases[i])
+        starts, ends = f"fast_head_s{i}", f"fast_head_e{i}"
+        g.initializer.extend([
+            numpy_helper.from_array(np.array([col], dtype=np.int64), starts),
+            numpy_helper.from_array(np.array([col + classes], dtype=np.int64), ends),
+        ])
+        head.append(helper.make_node("Slice", ["fast_scores", starts, ends, "fast_axis1"], [n.output[1]]))
+        col += classes
+    removed = {id(idf_mul), id(norm), *map(id, linear)}
+    rebuilt = []
+    for n in nodes:
+        if n is norm:
+            rebuilt.extend(head)
+        elif id(n) not in removed:
+            rebuilt.append(n)
+    # Nothing else may read what the removed nodes produced (the folds' labels, the tf-idf rows).
+    used = {i for n in rebuilt for i in n.input} | {o.name for o in g.output}
+    gone = {o for n in [idf_mul, norm, *linear] for o in n.output} - {n.output[1] for n in linear}
+    if gone & used:
+        raise ValueError(f"rewritten outputs are still used downstream: {sorted(gone & used)}")
+    del g.node[:]
+    g.node.extend(rebuilt)
+    keep = {i for n in rebuilt for i in n.input}
+    unused = [i for i in g.initializer if i.name not in keep]
+    for i in unused:
+        g.initializer.remove(i)
 
 
 def onnx_scores(sess, texts: list[str]) -> np.ndarray:
