@@ -66,6 +66,10 @@ function hop(
   };
 }
 
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown })?.then === "function";
+}
+
 export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
   const handlers = new Map<string, { stage: Stage; input: StageInput }>();
   for (const stage of stages) {
@@ -85,20 +89,46 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
     options.concurrency ??
     (stages.some((s) => (s.concurrency ?? "sequential") === "sequential") ? "sequential" : "per-key");
 
-  async function run(
+  const fail = (stage: Stage, err: unknown) =>
+    err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
+
+  /**
+   * Runs a stage and routes its outputs to the next fused stages. Synchronous stages (ingest,
+   * features on the memory store, scoring) are chained without a promise per hop; the chain turns
+   * asynchronous only where a stage returns a promise (inference's batcher).
+   */
+  function run(
     stage: Stage,
     input: StageInput,
     value: unknown,
     ctx: StageContext,
-  ): Promise<StageOutput[]> {
-    let outputs: StageOutput[];
+  ): StageOutput[] | Promise<StageOutput[]> {
+    let outputs: StageOutput[] | Promise<StageOutput[]>;
     try {
-      outputs = await input.handle(value as never, ctx);
+      outputs = input.handle(value as never, ctx);
     } catch (err) {
-      throw err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
+      throw fail(stage, err);
     }
-    const result: StageOutput[] = [];
-    for (const output of outputs) {
+    if (isPromise(outputs)) {
+      return outputs.then(
+        (o) => route(o, 0, [], ctx),
+        (err) => {
+          throw fail(stage, err);
+        },
+      );
+    }
+    return route(outputs, 0, [], ctx);
+  }
+
+  /** Appends outputs[from..] (and what fused stages make of them) to `result`. */
+  function route(
+    outputs: StageOutput[],
+    from: number,
+    result: StageOutput[],
+    ctx: StageContext,
+  ): StageOutput[] | Promise<StageOutput[]> {
+    for (let i = from; i < outputs.length; i++) {
+      const output = outputs[i]!;
       const next = handlers.get(output.topic.name);
       if (!next) {
         result.push(output);
@@ -115,13 +145,19 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
         eventType: output.topic.valueSchema,
         causationId: ctx.headers.eventId,
       };
-      const childOutputs = await run(
+      const child = run(
         next.stage,
         next.input,
         output.value,
         hop(ctx, next.stage.name, output.topic.name, headers),
       );
-      for (const o of childOutputs) result.push(o);
+      if (isPromise(child)) {
+        return child.then((c) => {
+          for (const o of c) result.push(o);
+          return route(outputs, i + 1, result, ctx);
+        });
+      }
+      for (const o of child) result.push(o);
     }
     return result;
   }

@@ -40,7 +40,8 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 }
 
 export function toKafkaHeaders(h: EventHeaders): IHeaders {
-  const out: IHeaders = { ...h.extra };
+  const out: IHeaders = {};
+  for (const name in h.extra) out[name] = h.extra[name]!;
   out[HEADER.correlationId] = h.correlationId;
   out[HEADER.traceparent] = h.traceparent;
   if (h.tracestate) out[HEADER.tracestate] = h.tracestate;

@@ -11,13 +11,15 @@ export interface TraceContext {
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE_ID = "0".repeat(32);
+const ZERO_SPAN_ID = "0".repeat(16);
 
 export function parseTraceparent(value: string | undefined | null): TraceContext | undefined {
   if (!value) return undefined;
-  const m = TRACEPARENT.exec(value.trim());
+  const m = TRACEPARENT.exec(value.length === 55 ? value : value.trim());
   if (!m) return undefined;
   const [, traceId, spanId, flags] = m as unknown as [string, string, string, string];
-  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
   return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
 }
 

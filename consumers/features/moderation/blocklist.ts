@@ -45,6 +45,13 @@ export function createBlocklist(entries: Iterable<BlocklistEntry>): Blocklist {
     map.set(key, entry);
     maxWords = Math.max(maxWords, key.split(" ").length);
   }
+  // First word → longest phrase starting with it: most tokens start no phrase, so they cost one lookup.
+  const phraseStarts = new Map<string, number>();
+  for (const key of map.keys()) {
+    const words = key.split(" ");
+    if (words.length > 1)
+      phraseStarts.set(words[0]!, Math.max(phraseStarts.get(words[0]!) ?? 1, words.length));
+  }
   return {
     terms: map,
     maxWords,
@@ -52,8 +59,10 @@ export function createBlocklist(entries: Iterable<BlocklistEntry>): Blocklist {
       const hits: BlocklistEntry[] = [];
       let i = 0;
       while (i < tokens.length) {
+        const token = tokens[i]!;
         let matched = 0;
-        for (let n = Math.min(maxWords, tokens.length - i); n >= 1 && matched === 0; n--) {
+        const longest = Math.min(phraseStarts.get(token) ?? 1, tokens.length - i);
+        for (let n = longest; n > 1 && matched === 0; n--) {
           const hit = map.get(tokens.slice(i, i + n).join(" "));
           if (hit !== undefined) {
             hits.push(hit);
@@ -61,9 +70,14 @@ export function createBlocklist(entries: Iterable<BlocklistEntry>): Blocklist {
           }
         }
         if (matched === 0) {
-          const squeezed = squeezeRepeats(tokens[i] as string);
-          const hit = squeezed !== tokens[i] ? map.get(squeezed) : undefined;
-          if (hit !== undefined) hits.push(hit);
+          const hit = map.get(token);
+          if (hit !== undefined) {
+            hits.push(hit);
+          } else if (hasRun(token)) {
+            const squeezed = squeezeRepeats(token);
+            const again = squeezed !== token ? map.get(squeezed) : undefined;
+            if (again !== undefined) hits.push(again);
+          }
           matched = 1;
         }
         i += matched;
@@ -71,6 +85,19 @@ export function createBlocklist(entries: Iterable<BlocklistEntry>): Blocklist {
       return hits;
     },
   };
+}
+
+/** Three identical characters in a row (or an astral character): the only tokens squeezeRepeats can change. */
+function hasRun(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const unit = token.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdfff) return true;
+    if (i < 2) continue;
+    if (token.charCodeAt(i) === token.charCodeAt(i - 1) && token.charCodeAt(i) === token.charCodeAt(i - 2)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Parses `term<TAB>rating` lines ('#' comments and blank lines skipped). */
