@@ -80,6 +80,10 @@ const args = cli(
     },
     "timeout-s": { type: "string", default: "600", help: "give up after this long" },
     profile: { type: "string", help: "write a V8 CPU profile of the measured phase to this file" },
+    "heap-profile": {
+      type: "string",
+      help: "write a V8 sampling heap profile (allocations by function) of the measured phase to this file",
+    },
     keep: { type: "boolean", default: false, help: "keep the topics (default: delete them at the end)" },
   },
 );
@@ -239,6 +243,18 @@ async function main(): Promise<void> {
       await session.post("Profiler.setSamplingInterval", { interval: 1000 });
       await session.post("Profiler.start");
     }
+    if (args["heap-profile"]) {
+      if (!session) {
+        session = new Session();
+        session.connect();
+      }
+      // Every allocated object sampled on average once per 16 KiB, kept even if collected since.
+      await session.post("HeapProfiler.startSampling", {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const cpu0 = process.cpuUsage();
     const machine0 = cpuSnapshot();
     const startCalled = performance.timeOrigin + performance.now();
@@ -246,11 +262,15 @@ async function main(): Promise<void> {
     await meter.waitFor(running.expected, timeoutMs);
     const cpu = process.cpuUsage(cpu0);
     const machineBusy = busyCores(machine0, cpuSnapshot());
-    if (session) {
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(args.profile!, JSON.stringify(profile));
-      session.disconnect();
+    if (session && args["heap-profile"]) {
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      writeFileSync(args["heap-profile"], JSON.stringify(profile));
     }
+    if (session && args.profile) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(args.profile, JSON.stringify(profile));
+    }
+    session?.disconnect();
     const { start, end } = meter.window();
     const seconds = (end - start) / 1000;
     const finalStage = meter.stages.get(running.final)!;

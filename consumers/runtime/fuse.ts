@@ -5,6 +5,7 @@
  * topics are kept for audit. Same stage code as split mode; the runner is unchanged.
  */
 import { VerdictError } from "../../lib/errors/index.ts";
+import { HopContext } from "./context.ts";
 import type { Concurrency, Stage, StageContext, StageInput, StageOutput } from "./types.ts";
 
 export interface FuseOptions {
@@ -37,33 +38,6 @@ export class FusedStageError extends VerdictError {
       },
     );
   }
-}
-
-/**
- * The context of the next in-process hop. A fixed-shape literal, not a spread (which would force the
- * runner's lazily created per-record logger) nor Object.create (slow prototype-mode objects).
- */
-function hop(
-  ctx: StageContext,
-  stage: string,
-  topic: string,
-  headers: StageContext["headers"],
-): StageContext {
-  return {
-    stage,
-    topic,
-    partition: ctx.partition,
-    offset: ctx.offset,
-    key: ctx.key,
-    headers,
-    timestamp: ctx.timestamp,
-    attempt: ctx.attempt,
-    get logger() {
-      return ctx.logger;
-    },
-    signal: ctx.signal,
-    now: ctx.now,
-  };
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -135,21 +109,14 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
         continue;
       }
       if (options.emitIntermediate) result.push(output);
-      const value = output.value as unknown as Record<string, unknown>;
-      // In-process hop: no Kafka record, so no new span or event id is minted (what leaves the process
-      // gets its headers from the runner, derived from the input record). The next stage sees the
-      // intermediate event's id and type, and the upstream event as its cause.
-      const headers = {
-        ...ctx.headers,
-        eventId: output.eventId ?? (typeof value.eventId === "string" ? value.eventId : ctx.headers.eventId),
-        eventType: output.topic.valueSchema,
-        causationId: ctx.headers.eventId,
-      };
+      // In-process hop: no Kafka record, so no new span, event id or header set is minted. The next
+      // stage sees the fetched record's headers (correlation id, trace); what leaves the process gets
+      // its headers from the runner, derived from that record.
       const child = run(
         next.stage,
         next.input,
         output.value,
-        hop(ctx, next.stage.name, output.topic.name, headers),
+        new HopContext(ctx, next.stage.name, output.topic.name),
       );
       if (isPromise(child)) {
         return child.then((c) => {
@@ -174,7 +141,7 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
         .map((input) => ({
           topic: input.topic,
           handle: (value: unknown, ctx: StageContext) =>
-            run(stage, input, value, hop(ctx, stage.name, ctx.topic, ctx.headers)),
+            run(stage, input, value, new HopContext(ctx, stage.name, ctx.topic)),
         })),
     ) as StageInput[],
     async start() {

@@ -9,6 +9,7 @@ import type { Logger } from "../../lib/log/index.ts";
 import { fromKafkaHeaders, ORIGIN_TIMESTAMP, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { TOPIC_PREFIX } from "../../topology/index.ts";
+import { RecordContext } from "./context.ts";
 import { toDeadLetter } from "./dead-letter.ts";
 import { groupByTopic, OutputEncoder } from "./encode.ts";
 import type { Instrumentation } from "./instrumentation.ts";
@@ -16,7 +17,7 @@ import { emit } from "./instrumentation.ts";
 import { parseRunnerSettings, type RunnerSettings, type RunnerSettingsInput } from "./options.ts";
 import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
 import { atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
-import type { Stage, StageContext, StageInput } from "./types.ts";
+import type { Stage, StageInput } from "./types.ts";
 
 /** A chunk's record with its headers parsed once. */
 interface RecordItem extends WorkItem {
@@ -126,32 +127,19 @@ export function createStageRunner(
       headers,
       run: async (attempt) => {
         const { value } = await deps.codec.decode(input.topic, message.value);
-        // Every line a stage logs for this record carries where it came from and its ids. Created on
-        // first use: most records log nothing, and pino serializes child bindings eagerly.
-        let recordLogger: Logger | undefined;
-        const ctx: StageContext = {
-          stage: stage.name,
+        const ctx = new RecordContext(
+          stage.name,
           topic,
           partition,
-          offset: message.offset,
+          message.offset,
           key,
           headers,
-          timestamp: Number(message.timestamp),
+          Number(message.timestamp),
           attempt,
-          get logger() {
-            recordLogger ??= logger.child({
-              topic,
-              partition,
-              offset: message.offset,
-              eventId: headers.eventId,
-              correlationId: headers.correlationId,
-              traceId: parseTraceparent(headers.traceparent)?.traceId,
-            });
-            return recordLogger;
-          },
-          signal: abort.signal,
+          abort.signal,
           now,
-        };
+          logger,
+        );
         return input.handle(value, ctx);
       },
     };
