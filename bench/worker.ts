@@ -63,7 +63,7 @@ const args = cli(
     },
     "max-in-flight": {
       type: "string",
-      default: "256",
+      default: "500",
       help: "runner maxInFlight (per-key records in flight per chunk)",
     },
     "onnx-threads": {
