@@ -34,7 +34,7 @@ export const latencySpecs = {
   },
   "partitions-concurrency": {
     type: "string",
-    default: "6",
+    default: "18",
     help: "pipeline runner partitionsConsumedConcurrently",
   },
   "onnx-threads": {
@@ -78,7 +78,7 @@ export async function runLatency(
     ];
     const r = await runWorker(
       "pipeline-fused",
-      ["--partitions-concurrency", String(args["partitions-concurrency"] ?? 6), ...extra],
+      ["--partitions-concurrency", String(args["partitions-concurrency"] ?? 18), ...extra],
       "max",
     );
     maxRate = r.rate;
@@ -93,7 +93,7 @@ export async function runLatency(
     "--contender",
     "serve",
     "--partitions-concurrency",
-    String(args["partitions-concurrency"] ?? 6),
+    String(args["partitions-concurrency"] ?? 18),
   ];
   if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
   if (args["onnx-workers"] !== undefined) serveArgs.push("--onnx-workers", String(args["onnx-workers"]));

@@ -56,9 +56,11 @@ export async function startPassthrough(options: PassthroughOptions): Promise<Pas
   await consumer.connect();
   await consumer.subscribe({ topics: options.inputs, fromBeginning: true });
   await consumer.run({
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 18,
     eachBatchAutoResolve: false,
     autoCommit: true,
+    // the stage runner's default commitIntervalMs (consumers/runtime/options.ts)
+    autoCommitInterval: 1000,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       for (let i = 0; i < batch.messages.length; i += chunkSize) {
         if (!isRunning() || isStale()) break;
@@ -100,8 +102,8 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3", help: "repetitions (median and spread reported)" },
       "partitions-concurrency": {
         type: "string",
-        default: "6",
-        help: "partitionsConsumedConcurrently (the embedded pipeline uses 6)",
+        default: "18",
+        help: "partitionsConsumedConcurrently (the embedded pipeline uses 18)",
       },
       json: { type: "boolean", default: false, help: "print one JSON line with the results" },
     },

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       ...datasetSpecs,
       "partitions-concurrency": {
         type: "string",
-        default: "6",
+        default: "18",
         help: "runner partitionsConsumedConcurrently",
       },
       "onnx-threads": { type: "string", help: "ONNX Runtime intraOpNumThreads (default: the app's)" },

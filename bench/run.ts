@@ -32,7 +32,7 @@ const args = cli(
     rounds: { type: "string", default: "3", help: "repetitions of each throughput contender" },
     "partitions-concurrency": {
       type: "string",
-      default: "6",
+      default: "18",
       help: "partitionsConsumedConcurrently everywhere",
     },
     "what-if": {

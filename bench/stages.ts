@@ -18,8 +18,8 @@ export const stageSpecs = {
   rounds: { type: "string", default: "3", help: "repetitions (median and min–max reported)" },
   "partitions-concurrency": {
     type: "string",
-    default: "6",
-    help: "partitionsConsumedConcurrently for every contender (the embedded pipeline uses 6)",
+    default: "18",
+    help: "partitionsConsumedConcurrently for every contender (the embedded pipeline uses 18)",
   },
   "timeout-s": { type: "string", default: "600", help: "per contender" },
   "quiet-wait-s": {

@@ -55,7 +55,11 @@ const args = cli(
   {
     contender: { type: "string", help: `one of ${CONTENDERS.join(", ")}` },
     ...datasetSpecs,
-    "partitions-concurrency": { type: "string", default: "6", help: "runner partitionsConsumedConcurrently" },
+    "partitions-concurrency": {
+      type: "string",
+      default: "18",
+      help: "runner partitionsConsumedConcurrently",
+    },
     "chunk-size": {
       type: "string",
       default: "500",

@@ -57,8 +57,8 @@ describe("producer SDK against the real stack", () => {
     expect(message!.value![0]).toBe(0); // Confluent magic byte
     const decoded = await deps.codec.decode(topic, message!.value);
     expect(decoded.value).toEqual(event);
-    const subjects = await deps.registry.subjects();
-    expect(subjects).toContain(`${topic.name}-value`);
+    expect(await deps.registry.versions(`${topic.name}-value`)).toEqual([1]);
+    expect(await deps.registry.versions(`${topic.name}-no-such-subject`)).toEqual([]);
 
     const headers = fromKafkaHeaders(message!.headers);
     expect(headers.correlationId).toBe("corr-abc");

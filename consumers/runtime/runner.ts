@@ -302,6 +302,7 @@ export function createStageRunner(
       partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
       eachBatchAutoResolve: false,
       autoCommit: settings.delivery === "at-least-once",
+      ...(settings.commitIntervalMs > 0 ? { autoCommitInterval: settings.commitIntervalMs } : {}),
       eachBatch: async ({
         batch,
         resolveOffset,

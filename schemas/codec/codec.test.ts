@@ -28,6 +28,9 @@ function inMemoryRegistry(): SchemaRegistryPort {
     async subjects() {
       return [];
     },
+    async versions() {
+      return [];
+    },
   };
 }
 

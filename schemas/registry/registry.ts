@@ -152,6 +152,16 @@ export class ConfluentRegistry implements SchemaRegistryPort {
     return avro.Type.forSchema(JSON.parse(data.schema) as avro.Schema);
   }
 
+  async versions(subject: string): Promise<number[]> {
+    const { status, data } = await this.request<number[] & RegistryErrorBody>(
+      "GET",
+      `/subjects/${encodeURIComponent(subject)}/versions`,
+    );
+    if (status === 404) return [];
+    if (status >= 300) this.fail(status, data as RegistryErrorBody, `Listing versions of subject "${subject}"`);
+    return data;
+  }
+
   async subjects(): Promise<string[]> {
     const { status, data } = await this.request<string[] & RegistryErrorBody>("GET", "/subjects");
     if (status >= 300) this.fail(status, data as RegistryErrorBody, "Listing subjects");

@@ -11,8 +11,13 @@ export interface SchemaRegistryPort {
   writerType(id: number): Promise<avro.Type>;
   /** Sets the subject's compatibility level (BACKWARD by default). */
   setCompatibility(subject: string, level?: CompatibilityLevel): Promise<void>;
-  /** Lists subjects (for `verdict topics describe`). */
+  /**
+   * Lists subjects (health checks, `verdict topics describe`). Apicurio's ccompat API returns at most
+   * 1,000 (apicurio-registry#3118): ask `versions(subject)` about one subject.
+   */
   subjects(): Promise<string[]>;
+  /** The registered version numbers of one subject; [] when the subject does not exist. */
+  versions(subject: string): Promise<number[]>;
 }
 
 export type CompatibilityLevel =
