@@ -158,7 +158,8 @@ export class ConfluentRegistry implements SchemaRegistryPort {
       `/subjects/${encodeURIComponent(subject)}/versions`,
     );
     if (status === 404) return [];
-    if (status >= 300) this.fail(status, data as RegistryErrorBody, `Listing versions of subject "${subject}"`);
+    if (status >= 300)
+      this.fail(status, data as RegistryErrorBody, `Listing versions of subject "${subject}"`);
     return data;
   }
 

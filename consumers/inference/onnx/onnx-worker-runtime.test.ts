@@ -57,7 +57,7 @@ describe("ONNX Runtime in a worker thread", () => {
     const session = await worker.createSession({ modelPath: MLP, provider: "cpu", intraOpNumThreads: 1 });
     const batches = Array.from({ length: 12 }, (_, i) => features(1 + i, i));
     const results = await Promise.all(batches.map((f) => session.run(f, ["probabilities"])));
-    results.forEach((r, i) => expect(r.probabilities!.dims).toEqual([1 + i, 2]));
+    for (const [i, r] of results.entries()) expect(r.probabilities!.dims).toEqual([1 + i, 2]);
     // a second, sequential pass gives the same numbers (no crossed replies), and feeds were not detached
     for (let i = 0; i < batches.length; i++) {
       expect(batches[i]!.features.data.length).toBe((1 + i) * 15);
