@@ -17,6 +17,8 @@ export interface StageCount {
 
 export class Meter implements Instrumentation {
   readonly stages = new Map<string, StageCount>();
+  /** Chunks are all it counts: the runner skips per-record events. */
+  readonly records = false;
 
   on(event: RunnerEvent): void {
     if (event.type !== "chunk") return;

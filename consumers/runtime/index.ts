@@ -1,7 +1,7 @@
 export { headerList, toDeadLetter } from "./dead-letter.ts";
 export { groupByTopic, OutputEncoder, type TopicMessages } from "./encode.ts";
 export { FusedStageError, type FuseOptions, fuse } from "./fuse.ts";
-export { combine, emit, type Instrumentation, type RunnerEvent } from "./instrumentation.ts";
+export { combine, emit, type Instrumentation, type RunnerEvent, wantsRecords } from "./instrumentation.ts";
 export {
   type ErrorPolicy,
   errorPolicySchema,

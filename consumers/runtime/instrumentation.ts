@@ -65,6 +65,16 @@ export type RunnerEvent =
 
 export interface Instrumentation {
   on(event: RunnerEvent): void;
+  /**
+   * Whether this listener wants the per-record "record" events (default true). A listener that
+   * only counts chunks says false, and the runner then builds no per-record event objects.
+   */
+  readonly records?: boolean;
+}
+
+/** True when `instrumentation` wants per-record events. */
+export function wantsRecords(instrumentation: Instrumentation | undefined): boolean {
+  return instrumentation !== undefined && instrumentation.records !== false;
 }
 
 export function emit(instrumentation: Instrumentation | undefined, event: RunnerEvent): void {
@@ -79,6 +89,7 @@ export function emit(instrumentation: Instrumentation | undefined, event: Runner
 /** Fans one event out to several listeners. */
 export function combine(...listeners: (Instrumentation | undefined)[]): Instrumentation {
   return {
+    records: listeners.some(wantsRecords),
     on: (e) => {
       for (const l of listeners) emit(l, e);
     },

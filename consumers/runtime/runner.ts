@@ -13,7 +13,7 @@ import { RecordContext } from "./context.ts";
 import { toDeadLetter } from "./dead-letter.ts";
 import { groupByTopic, OutputEncoder } from "./encode.ts";
 import type { Instrumentation } from "./instrumentation.ts";
-import { emit } from "./instrumentation.ts";
+import { emit, wantsRecords } from "./instrumentation.ts";
 import { parseRunnerSettings, type RunnerSettings, type RunnerSettingsInput } from "./options.ts";
 import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
 import { atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
@@ -173,7 +173,9 @@ export function createStageRunner(
     const out: { topic: string; message: import("kafkajs").Message }[] = [];
     const dlqTopic = inputs.get(topic)!.topic.dlq;
     let dead = 0;
-    const perRecord: { topic: string; traceparent?: string }[][] | undefined = deps.instrumentation
+    const perRecord: { topic: string; traceparent?: string }[][] | undefined = wantsRecords(
+      deps.instrumentation,
+    )
       ? []
       : undefined;
     for (let i = 0; i < results.length; i++) {
@@ -184,13 +186,13 @@ export function createStageRunner(
         // origin-timestamp: broker time of the pipeline's first input, carried to every output, so
         // "event age at verdict" is measurable in split and fused mode alike.
         const origin = inputHeaders.extra[ORIGIN_TIMESTAMP] ?? message.timestamp;
-        const produced: { topic: string; traceparent?: string }[] = [];
+        const produced: { topic: string; traceparent?: string }[] | undefined = perRecord ? [] : undefined;
         for (const o of result.outputs) {
           const encoded = await encoder.encode(o, inputHeaders, now(), { [ORIGIN_TIMESTAMP]: origin });
           out.push({ topic: o.topic.name, message: encoded });
-          produced.push({ topic: o.topic.name, traceparent: encoded.headers?.traceparent?.toString() });
+          produced?.push({ topic: o.topic.name, traceparent: encoded.headers?.traceparent?.toString() });
         }
-        perRecord?.push(produced);
+        if (produced) perRecord!.push(produced);
         continue;
       }
       perRecord?.push([]);
