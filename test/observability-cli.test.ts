@@ -170,7 +170,7 @@ describe("operator CLI against the real stack", () => {
     const list = await verdict("dlq", "list", TOPICS.ingestDlq.name);
     expect(list.code, list.out).toBe(0);
     expect(list.out).toContain("3 letter(s)");
-    expect(list.out).toMatch(/must be positive/);
+    expect(list.out).toMatch(/must not be negative/);
 
     const refused = await verdict("dlq", "replay", TOPICS.ingestDlq.name);
     expect(refused.code).toBe(1);

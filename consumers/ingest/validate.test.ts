@@ -46,7 +46,7 @@ describe("normalizeTransaction", () => {
     });
   });
   it.each([
-    [{ amount: -5 }, /must be positive/],
+    [{ amount: -5 }, /must not be negative/],
     [{ amount: Number.NaN }, /not a finite number/],
     [{ amount: 5e9 }, /exceeds the maximum/],
     [{ currency: "XXX" }, /not an accepted ISO 4217/],
@@ -54,6 +54,9 @@ describe("normalizeTransaction", () => {
     [{ customerId: "  " }, /customerId is empty/],
   ])("rejects %o with a clear reason", (patch, expected) => {
     expect(reason(() => normalizeTransaction({ ...tx, ...patch }, now, settings))).toMatch(expected);
+  });
+  it("accepts a zero amount (card-verification authorizations)", () => {
+    expect(normalizeTransaction({ ...tx, amount: 0 }, now, settings).amount).toBe(0);
   });
   it("accepts old event times (replays of history are legitimate)", () => {
     expect(() =>

@@ -48,7 +48,9 @@ export function normalizeTransaction(
   settings: IngestSettings,
 ): TransactionIngested {
   if (!Number.isFinite(tx.amount)) reject(`amount ${tx.amount} is not a finite number`, "amount");
-  if (tx.amount <= 0) reject(`amount ${tx.amount} must be positive (refunds are separate events)`, "amount");
+  // Zero is legitimate: card-verification authorizations carry amount 0 (and the handbook simulator
+  // emits a few); negative amounts are refunds, which are separate events.
+  if (tx.amount < 0) reject(`amount ${tx.amount} must not be negative (refunds are separate events)`, "amount");
   if (tx.amount > settings.maxAmount)
     reject(`amount ${tx.amount} exceeds the maximum ${settings.maxAmount}`, "amount");
   const currency = tx.currency.trim().toUpperCase();
