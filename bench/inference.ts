@@ -2,7 +2,8 @@
  * Micro-benchmark: per-event session.run vs Verdict's micro-batcher, same model, same rows, same run.
  *
  *   npx tsx bench/inference.ts [--model models/fraud-mlp/1.0.0] [--rows 50000] [--concurrency 768]
- *                              [--providers cpu] [--max-batch 256] [--delay-ms 2] [--threads N] [--json]
+ *                              [--providers cpu] [--max-batch 256] [--delay-ms 2] [--threads N]
+ *                              [--workers 0|N] [--json]
  *
  * Model: --model, else the active version of models/fraud-mlp, else the test fixture fraud-lr.
  * 1. Throughput (closed loop): rows/s of
@@ -26,6 +27,7 @@ import {
   onnxRuntime,
   type RowScore,
 } from "../consumers/inference/index.ts";
+import { onnxWorkerRuntime } from "../consumers/inference/onnx/onnx-worker-runtime.ts";
 import { silentLogger } from "../lib/log/index.ts";
 
 const { values: args } = parseArgs({
@@ -40,6 +42,11 @@ const { values: args } = parseArgs({
     "delay-ms": { type: "string", default: "2" },
     /** ONNX Runtime intra-op threads for both paths. Default 1: tabular models gain nothing from more. */
     threads: { type: "string", default: "1" },
+    /**
+     * ONNX Runtime worker threads for both paths (the pipeline's default is 1, see
+     * consumers/inference/options.ts). Default 0: sessions on this thread, the plain comparison.
+     */
+    workers: { type: "string", default: "0" },
     "latency-seconds": { type: "string", default: "2" },
     "load-shares": { type: "string", default: "0.25,0.5" },
     json: { type: "boolean", default: false },
@@ -140,7 +147,9 @@ async function main() {
   const registry = new ModelRegistry({ root: pick.root });
   const files = await registry.load(pick.name, pick.version);
   const m = files.manifest;
-  const runtime = onnxRuntime();
+  const workers = Number(args.workers);
+  const workerRuntime = workers > 0 ? onnxWorkerRuntime({ workers }) : undefined;
+  const runtime = workerRuntime ?? onnxRuntime();
   const providers = args.providers.split(",").map((p) => p.trim());
   const threads = args.threads ? Number(args.threads) : undefined;
   const rows = makeRows(
@@ -260,14 +269,16 @@ async function main() {
     meanBatchSize: Number((batchSizes.reduce((a, b) => a + b, 0) / batchSizes.length).toFixed(1)),
     latency,
     cpus: (await import("node:os")).cpus().length,
+    onnxWorkers: workers,
     node: process.version,
   };
   await model.close();
   await session.release();
+  await workerRuntime?.close();
 
   if (!args.json) {
     console.log(
-      `model ${result.model} on ${result.provider}, ${ROWS} rows, ${CONCURRENCY} in flight, ${result.cpus} CPUs`,
+      `model ${result.model} on ${result.provider}${workers > 0 ? ` in ${workers} worker thread(s)` : ""}, ${ROWS} rows, ${CONCURRENCY} in flight, ${result.cpus} CPUs`,
     );
     console.log(`  per-event sequential   ${result.perEventSequentialRowsPerSec.toLocaleString()} rows/s`);
     console.log(`  per-event concurrent   ${result.perEventConcurrentRowsPerSec.toLocaleString()} rows/s`);
