@@ -173,8 +173,14 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       inference_batch_size: r.batchSize,
       inference_ms: round(performance.now() - started),
     });
+    const main: StageOutput = {
+      topic,
+      key: s.key,
+      value: scored(s, primary.model, primary.score, hits, timingsOf(primary)),
+    };
+    if (shadows.length === 0) return [main];
     return [
-      { topic, key: s.key, value: scored(s, primary.model, primary.score, hits, timingsOf(primary)) },
+      main,
       ...shadows.map(
         (r): StageOutput => ({
           topic: TOPICS.shadowScored,

@@ -47,6 +47,9 @@ export function inCanary(name: string, key: string, percent: number): boolean {
   return keyHash(`${name}:${key}`) % 10_000 < Math.round(percent * 100);
 }
 
+/** Shared empty shadow list (never mutated). */
+const NONE: never[] = [];
+
 export class ModelSlot {
   private routing: Routing | undefined;
   private readonly loaded = new Map<string, LoadedModel>();
@@ -93,6 +96,15 @@ export class ModelSlot {
   async score(key: string, row: ModelRow, signal?: AbortSignal): Promise<SlotScores> {
     for (let attempt = 1; ; attempt++) {
       const { primary, shadows } = this.pick(key);
+      if (shadows.length === 0) {
+        // The common case, without a Promise.all and arrays per row.
+        try {
+          return { primary: await primary.score(row, signal), shadows: NONE };
+        } catch (err) {
+          if (err instanceof BatcherClosedError && attempt < 5) continue;
+          throw err;
+        }
+      }
       const shadowRuns = shadows.map((s) =>
         s.score(row, signal).catch((err) => {
           this.logger.warn({ version: s.version, err: errorMessage(err) }, "shadow scoring failed; ignored");
@@ -116,7 +128,7 @@ export class ModelSlot {
     const r = this.routing;
     if (!r) throw new BatcherClosedError();
     const primary = r.canary && inCanary(this.name, key, r.canary.percent) ? r.canary.model : r.active;
-    return { primary, shadows: r.shadows.filter((s) => s !== primary) };
+    return { primary, shadows: r.shadows.length === 0 ? NONE : r.shadows.filter((s) => s !== primary) };
   }
 
   status() {

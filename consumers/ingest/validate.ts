@@ -50,7 +50,8 @@ export function normalizeTransaction(
   if (!Number.isFinite(tx.amount)) reject(`amount ${tx.amount} is not a finite number`, "amount");
   // Zero is legitimate: card-verification authorizations carry amount 0 (and the handbook simulator
   // emits a few); negative amounts are refunds, which are separate events.
-  if (tx.amount < 0) reject(`amount ${tx.amount} must not be negative (refunds are separate events)`, "amount");
+  if (tx.amount < 0)
+    reject(`amount ${tx.amount} must not be negative (refunds are separate events)`, "amount");
   if (tx.amount > settings.maxAmount)
     reject(`amount ${tx.amount} exceeds the maximum ${settings.maxAmount}`, "amount");
   const currency = tx.currency.trim().toUpperCase();
