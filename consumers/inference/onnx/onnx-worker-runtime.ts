@@ -55,9 +55,7 @@ class WorkerHandle {
     const fail = (err: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      const pending = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of pending) p.reject(err);
+      this.rejectAll(err);
     };
     worker.on("error", (err) =>
       fail(
@@ -80,14 +78,20 @@ class WorkerHandle {
     return this.generation;
   }
 
-  request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  private rejectAll(err: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  request(message: Record<string, unknown>): Promise<Reply> {
     const worker = this.ensure();
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive while a request is out, never because of an idle worker.
       worker.ref();
-      worker.postMessage({ ...message, id }, transfer);
+      worker.postMessage({ ...message, id });
     }).then((reply) => {
       if (reply.ok) return reply;
       const e = reply.error!;
@@ -102,10 +106,7 @@ class WorkerHandle {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending)
-      p.reject(new VerdictError("VERDICT_ERR_MODEL_RUNTIME", "ONNX worker runtime closed"));
+    this.rejectAll(new VerdictError("VERDICT_ERR_MODEL_RUNTIME", "ONNX worker runtime closed"));
     await worker.terminate();
   }
 }
