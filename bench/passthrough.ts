@@ -59,8 +59,6 @@ export async function startPassthrough(options: PassthroughOptions): Promise<Pas
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 18,
     eachBatchAutoResolve: false,
     autoCommit: true,
-    // the stage runner's default commitIntervalMs (consumers/runtime/options.ts)
-    autoCommitInterval: 1000,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       for (let i = 0; i < batch.messages.length; i += chunkSize) {
         if (!isRunning() || isStale()) break;

@@ -34,9 +34,12 @@ describe("end to end, fused", () => {
     );
     await runner(stage).start();
 
-    // Activate 1.0.1 once a good share of the fraud verdicts is out.
-    await waitForCount(deps.kafka, TOPICS.fraudVerdicts.name, published.transactions.size / 3, 120_000);
-    models.activate("1.0.1");
+    // Activate 1.0.1 once the first fraud verdicts are out, through the registry (as the admin API and
+    // `verdict models activate` do: ACTIVE is rewritten and the running stage is told at once). Early,
+    // because the fused pipeline drains this workload in seconds, faster than the 2 s poll of ACTIVE
+    // files by other processes (that path: consumers/inference/registry/registry.test.ts).
+    await waitForCount(deps.kafka, TOPICS.fraudVerdicts.name, 1000, 120_000);
+    await shared.models().activate("fraud-gbt", "1.0.1");
 
     const verdicts = await collectVerdicts(deps, published.transactions.size + published.posts.size);
     checkVerdicts(published, verdicts);

@@ -60,7 +60,7 @@ export async function publishWorkload(
 }
 
 /** A copy of the shipped models where fraud-gbt also exists as 1.0.1 (same weights), for activation tests. */
-export function modelsWithCandidate(): { dir: string; activate: (version: string) => void } {
+export function modelsWithCandidate(): { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "verdict-models-"));
   cpSync(MODELS_DIR, dir, { recursive: true });
   cpSync(join(dir, "fraud-gbt", "1.0.0"), join(dir, "fraud-gbt", "1.0.1"), { recursive: true });
@@ -69,7 +69,7 @@ export function modelsWithCandidate(): { dir: string; activate: (version: string
   json.version = "1.0.1";
   writeFileSync(manifest, JSON.stringify(json, null, 2));
   writeFileSync(join(dir, "fraud-gbt", "ACTIVE"), "1.0.0\n");
-  return { dir, activate: (version) => writeFileSync(join(dir, "fraud-gbt", "ACTIVE"), `${version}\n`) };
+  return { dir };
 }
 
 export async function collectVerdicts(deps: AppDeps, expected: number, timeoutMs = 240_000) {
