@@ -46,14 +46,17 @@ describe("ingest → features through Kafka", () => {
         return { correlationId: `corr-${event.eventId}` };
       },
     });
-    // A few poison transactions among them: they must come out as dead letters, not vanish.
-    const poison = [-1, 0].map((amount, i) => ({
+    // A few poison transactions among them (schema-valid, refused by ingest): they must come out as
+    // dead letters, not vanish.
+    const poison = [
+      { amount: -1, currency: "EUR" },
+      { amount: 5, currency: "XXX" },
+    ].map((bad, i) => ({
       eventId: `poison-${i}`,
       transactionId: `poison-${i}`,
       customerId: "7",
       terminalId: "1",
-      amount,
-      currency: "EUR",
+      ...bad,
       occurredAt: Date.now() - DAY,
     }));
     await producer.publishMany(

@@ -326,7 +326,15 @@ export function createStageRunner(
           for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
             if (!isRunning() || isStale() || abort.signal.aborted || state !== "running") break;
             const chunk = batch.messages.slice(i, i + settings.chunkSize);
-            await handleChunk(batch, chunk, resolveOffset, () => commitOffsetsIfNecessary());
+            // A chunk may take longer than the session timeout (a record retrying with backoff, the
+            // features stage's label gate waiting): keep the membership alive meanwhile, or the
+            // group rebalances and the partition's uncommitted records are processed twice.
+            const beat = setInterval(() => void heartbeat().catch(() => {}), settings.heartbeatIntervalMs);
+            try {
+              await handleChunk(batch, chunk, resolveOffset, () => commitOffsetsIfNecessary());
+            } finally {
+              clearInterval(beat);
+            }
             await heartbeat();
           }
         } finally {
