@@ -53,10 +53,10 @@ export const runnerSettingsSchema = z
     maxInFlight: z.number().int().min(1).default(500),
     /**
      * At-least-once: commit delivered offsets at most this often, ms (Kafka's auto.commit.interval.ms).
-     * Default 0 = after every chunk. A longer interval saves a broker round trip per chunk, but
-     * KafkaJS does not commit when a rebalance revokes partitions, so up to an interval's delivered
-     * outputs repeat after a rebalance or crash (same event ids). Measured: no latency gain at 3,825
-     * events/s (BENCHMARKS.md). Exactly-once commits in every transaction regardless.
+     * Default 0 = after every chunk. A longer interval saves a broker round trip per chunk, but up to
+     * an interval's delivered outputs repeat after a crash or an unclean rebalance (same event ids).
+     * Measured: no latency gain beyond run-to-run noise (BENCHMARKS.md). Exactly-once commits in every
+     * transaction regardless.
      */
     commitIntervalMs: z.number().int().min(0).default(0),
     /** Where a new group starts. Default "earliest" (never skip data). */
