@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scramArgs } from "./kafka.ts";
+import { newClusterId, scramArgs } from "./kafka.ts";
 import {
   COMPOSE_SERVER_PROPERTIES,
   composeServerProperties,
@@ -84,5 +84,17 @@ describe("server.properties", () => {
       "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9094,DOCKER://kafka:19092",
     );
     expect(compose.get("inter.broker.listener.name")).toBe("DOCKER");
+  });
+});
+
+describe("newClusterId", () => {
+  it("is 22 base64url characters and never starts with '-' (the storage tool would read an option)", () => {
+    // first draw: bytes whose base64url starts with "-" (0xf8 → "-"), then a normal one
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(Buffer.alloc(16, 0xf8).toString("base64url").startsWith("-")).toBe(true);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString("base64url"));
+    expect(draws).toEqual([]);
+    for (let i = 0; i < 200; i++) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });

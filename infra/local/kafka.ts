@@ -39,9 +39,16 @@ export function kafkaLayout(stateDir: string) {
   };
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-export function newClusterId(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid`
+ * prints). Never one starting with "-": the storage tool's argument parser would read it as an option
+ * ("argument --cluster-id: expected one argument"; Kafka's own Uuid.randomUuid() redraws those too).
+ */
+export function newClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /** `--add-scram` arguments: one credential per mechanism for the same user. */
@@ -83,8 +90,7 @@ async function formatOnce(
     `${lib}/*`,
     "kafka.tools.StorageTool",
     "format",
-    "--cluster-id",
-    newClusterId(),
+    `--cluster-id=${newClusterId()}`,
     "--config",
     layout.properties,
     ...scramArgs(),
