@@ -69,7 +69,16 @@ export async function stackUp(input: StackCallOptions = {}): Promise<StackUpResu
       }),
     );
     const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
-    if (failures.length > 0) throw combine(failures);
+    if (failures.length > 0) {
+      // Leave nothing half-up: stop what this call started (services that were already running stay).
+      for (const s of settled) {
+        if (s.status === "fulfilled" && s.value.started) {
+          await stopService(s.value.spec).catch(() => undefined);
+          print(`${s.value.spec.name.padEnd(9)} stopped again (another service failed)`);
+        }
+      }
+      throw combine(failures);
+    }
     const ok = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const services: ServiceStatus[] = ok.map((r) => ({
       name: r.spec.name,
