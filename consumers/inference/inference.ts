@@ -63,11 +63,8 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   const settings = parseInferenceSettings(deps.settings, deps.env);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "inference" });
-  const ownRuntime: ClosableModelRuntime | undefined = deps.runtime
-    ? undefined
-    : settings.workers > 0
-      ? onnxWorkerRuntime({ workers: settings.workers })
-      : undefined;
+  const ownRuntime: ClosableModelRuntime | undefined =
+    !deps.runtime && settings.workers > 0 ? onnxWorkerRuntime({ workers: settings.workers }) : undefined;
   const runtime = deps.runtime ?? ownRuntime ?? onnxRuntime();
   const ownRegistry = !deps.registry;
   const registry =

@@ -96,15 +96,6 @@ export class ModelSlot {
   async score(key: string, row: ModelRow, signal?: AbortSignal): Promise<SlotScores> {
     for (let attempt = 1; ; attempt++) {
       const { primary, shadows } = this.pick(key);
-      if (shadows.length === 0) {
-        // The common case, without a Promise.all and arrays per row.
-        try {
-          return { primary: await primary.score(row, signal), shadows: NONE };
-        } catch (err) {
-          if (err instanceof BatcherClosedError && attempt < 5) continue;
-          throw err;
-        }
-      }
       const shadowRuns = shadows.map((s) =>
         s.score(row, signal).catch((err) => {
           this.logger.warn({ version: s.version, err: errorMessage(err) }, "shadow scoring failed; ignored");
@@ -113,6 +104,8 @@ export class ModelSlot {
       );
       try {
         const score = await primary.score(row, signal);
+        // The common case (no shadow version): no Promise.all and filtered array per row.
+        if (shadowRuns.length === 0) return { primary: score, shadows: NONE };
         const done = await Promise.all(shadowRuns);
         return { primary: score, shadows: done.filter((s): s is RowScore => s !== undefined) };
       } catch (err) {

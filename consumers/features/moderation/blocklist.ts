@@ -93,7 +93,7 @@ function hasRun(token: string): boolean {
     const unit = token.charCodeAt(i);
     if (unit >= 0xd800 && unit <= 0xdfff) return true;
     if (i < 2) continue;
-    if (token.charCodeAt(i) === token.charCodeAt(i - 1) && token.charCodeAt(i) === token.charCodeAt(i - 2)) {
+    if (unit === token.charCodeAt(i - 1) && unit === token.charCodeAt(i - 2)) {
       return true;
     }
   }
