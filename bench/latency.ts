@@ -46,6 +46,10 @@ export const latencySpecs = {
     help: "worker threads running ONNX Runtime in the pipeline (0: event-loop thread; default: the app's, 1)",
   },
   "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
+  "pipeline-depth": {
+    type: "string",
+    help: "pipeline runner pipelineDepth (0: wait for each chunk's acknowledgement; default: the runner's, 2)",
+  },
   seed: datasetSpecs.seed,
   json: { type: "boolean", default: false, help: "also print one JSON line" },
 } as const;
@@ -98,6 +102,7 @@ export async function runLatency(
   if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
   if (args["onnx-workers"] !== undefined) serveArgs.push("--onnx-workers", String(args["onnx-workers"]));
   if (args["chunk-size"]) serveArgs.push("--chunk-size", String(args["chunk-size"]));
+  if (args["pipeline-depth"]) serveArgs.push("--pipeline-depth", String(args["pipeline-depth"]));
   const serve = spawnWorker(serveArgs, prefix);
   try {
     await serve.waitForLine(/^READY/, 180_000);
@@ -138,12 +143,24 @@ export async function runLatency(
 }
 
 function describePipeline(p: unknown): string {
-  const stages = (p as { stages?: Record<string, { records: number; outputs: number; deadLetters: number }> })
-    ?.stages;
-  const s = stages?.pipeline;
-  return s
-    ? `${fmt(s.records)} records consumed, ${fmt(s.outputs)} outputs, ${s.deadLetters} dead-lettered`
-    : "n/a";
+  const r = p as
+    | {
+        stages?: Record<string, { records: number; outputs: number; deadLetters: number }>;
+        eventLoopDelayMs?: { p50: number; p99: number; max: number };
+        gc?: { pauses: number; totalMs: number; p99Ms: number; maxMs: number };
+      }
+    | undefined;
+  const s = r?.stages?.pipeline;
+  if (!s) return "n/a";
+  const loop = r?.eventLoopDelayMs;
+  const gc = r?.gc;
+  return [
+    `${fmt(s.records)} records consumed, ${fmt(s.outputs)} outputs, ${s.deadLetters} dead-lettered`,
+    loop ? `event-loop delay p50 ${loop.p50} / p99 ${loop.p99} / max ${loop.max} ms` : "",
+    gc ? `GC ${gc.pauses} pauses, ${gc.totalMs} ms in all, p99 ${gc.p99Ms} / max ${gc.maxMs} ms` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
 }
 
 export function printLatency(r: LatencyReport, json: boolean): void {

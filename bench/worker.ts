@@ -18,6 +18,7 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import type { AppDeps } from "../app/deps.ts";
 import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
 import { createStageRunner, fuse, type Stage, type StageRunner } from "../consumers/runtime/index.ts";
@@ -70,6 +71,11 @@ const args = cli(
       default: "500",
       help: "runner maxInFlight (per-key records in flight per chunk)",
     },
+    "pipeline-depth": {
+      type: "string",
+      default: "2",
+      help: "runner pipelineDepth (at-least-once chunks per partition awaiting acknowledgement while the next are processed; 0 = none)",
+    },
     "onnx-threads": {
       type: "string",
       help: "ONNX Runtime intraOpNumThreads for the inference stage (default: the app's, i.e. ONNX Runtime's)",
@@ -101,6 +107,7 @@ const prefix = requirePrefix();
 const runnerSettings = {
   partitionsConsumedConcurrently: num(args, "partitions-concurrency"),
   maxInFlight: num(args, "max-in-flight"),
+  pipelineDepth: num(args, "pipeline-depth"),
   chunkSize: num(args, "chunk-size"),
 };
 
@@ -221,6 +228,29 @@ async function main(): Promise<void> {
         total: 0,
         publishMs: 0,
       });
+      // How long the event loop stalled and what GC paused, so latency tails can be explained.
+      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
+      const gcPauses: number[] = [];
+      const gcKinds: Record<string, { n: number; ms: number; maxMs: number }> = {};
+      const gcKindNames: Record<number, string> = {
+        [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+        [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+        [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+        [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+      };
+      const gcObserver = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gcPauses.push(e.duration);
+          const kind = gcKindNames[(e as unknown as { detail: { kind: number } }).detail.kind] ?? "other";
+          const k = gcKinds[kind] ?? { n: 0, ms: 0, maxMs: 0 };
+          gcKinds[kind] = k;
+          k.n++;
+          k.ms += e.duration;
+          k.maxMs = Math.max(k.maxMs, e.duration);
+        }
+      });
+      gcObserver.observe({ entryTypes: ["gc"] });
       print("READY");
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
@@ -228,8 +258,26 @@ async function main(): Promise<void> {
         process.stdin.once("end", resolve);
         process.stdin.resume();
       });
+      loopDelay.disable();
+      gcObserver.disconnect();
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      const eventLoopDelayMs = {
+        p50: ms(loopDelay.percentile(50)),
+        p99: ms(loopDelay.percentile(99)),
+        max: ms(loopDelay.max),
+      };
+      gcPauses.sort((a, b) => a - b);
+      const gc = {
+        pauses: gcPauses.length,
+        totalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)),
+        p99Ms: Math.round((gcPauses[Math.floor(gcPauses.length * 0.99)] ?? 0) * 100) / 100,
+        maxMs: Math.round((gcPauses.at(-1) ?? 0) * 100) / 100,
+        kinds: gcKinds,
+      };
       await running.stop();
-      print(`RESULT ${JSON.stringify({ contender, stages: Object.fromEntries(meter.stages) })}`);
+      print(
+        `RESULT ${JSON.stringify({ contender, stages: Object.fromEntries(meter.stages), eventLoopDelayMs, gc })}`,
+      );
       return;
     }
     const data = await publishDataset(deps, {

@@ -53,7 +53,9 @@ export interface WorkerHandle {
  * (16 MiB) scavenges run twice as often (GC was ~22 % of the fused pipeline's main thread, ~17 % with
  * this). Same flags for the baseline, so the ratios compare code, not tuning.
  */
-export const NODE_FLAGS = ["--max-semi-space-size=32"];
+export const NODE_FLAGS = process.env.VERDICT_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [
+  "--max-semi-space-size=32",
+];
 
 /** Spawns `node --import tsx bench/worker.ts ...args` with its own VERDICT_TOPIC_PREFIX. */
 export function spawnWorker(args: string[], prefix: string, env: Record<string, string> = {}): WorkerHandle {

@@ -52,11 +52,18 @@ export const runnerSettingsSchema = z
      */
     maxInFlight: z.number().int().min(1).default(500),
     /**
-     * At-least-once: commit delivered offsets at most this often, ms (Kafka's auto.commit.interval.ms).
-     * Default 0 = after every chunk. A longer interval saves a broker round trip per chunk, but up to
-     * an interval's delivered outputs repeat after a crash or an unclean rebalance (same event ids).
-     * Measured: no latency gain beyond run-to-run noise (BENCHMARKS.md). Exactly-once commits in every
-     * transaction regardless.
+     * At-least-once: chunks of a partition whose outputs may still wait for the broker's
+     * acknowledgement while the next records are fetched and processed (offsets are committed only
+     * once acknowledged, in order). Default 2. 0 = wait for every chunk's acknowledgement before the
+     * next (no pipelining). Exactly-once always waits (one transaction per chunk).
+     */
+    pipelineDepth: z.number().int().min(0).default(2),
+    /**
+     * At-least-once: commit acknowledged offsets at most this often, ms (Kafka's
+     * auto.commit.interval.ms). Default 0 = as soon as the previous commit returned; the offsets of
+     * every partition acknowledged meanwhile go in one request. A longer interval saves
+     * commit requests, but up to an interval's delivered outputs repeat after a crash or an unclean
+     * rebalance (same event ids). Exactly-once commits in every transaction regardless.
      */
     commitIntervalMs: z.number().int().min(0).default(0),
     /** Where a new group starts. Default "earliest" (never skip data). */

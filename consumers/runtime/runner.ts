@@ -3,26 +3,57 @@
  * commit (only after outputs are acknowledged), with the error policy applied per record, per-key
  * order kept, bounded in-flight work, and a graceful stop. One implementation for every stage.
  */
-import type { Batch, Consumer, Kafka, KafkaMessage } from "kafkajs";
+import type { Batch, Consumer, Kafka, KafkaMessage, Message } from "kafkajs";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { fromKafkaHeaders, ORIGIN_TIMESTAMP, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { TOPIC_PREFIX } from "../../topology/index.ts";
+import { OffsetCommitter } from "./committer.ts";
 import { RecordContext } from "./context.ts";
 import { toDeadLetter } from "./dead-letter.ts";
-import { groupByTopic, OutputEncoder } from "./encode.ts";
+import { groupByTopic, OutputEncoder, type TopicMessages } from "./encode.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import { emit, wantsRecords } from "./instrumentation.ts";
 import { parseRunnerSettings, type RunnerSettings, type RunnerSettingsInput } from "./options.ts";
 import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
-import { atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
+import { type AtLeastOnceSink, atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
 import type { Stage, StageInput } from "./types.ts";
 
 /** A chunk's record with its headers parsed once. */
 interface RecordItem extends WorkItem {
   headers: ReturnType<typeof fromKafkaHeaders>;
 }
+
+/** A processed chunk whose outputs are encoded and ready to deliver. */
+interface PreparedChunk {
+  topic: string;
+  partition: number;
+  started: number;
+  messages: KafkaMessage[];
+  items: RecordItem[];
+  results: RecordResult[];
+  outputs: TopicMessages[];
+  produced: number;
+  dead: number;
+  perRecord: { topic: string; traceparent?: string }[][] | undefined;
+}
+
+/**
+ * At-least-once delivery of one partition: chunks whose outputs are not acknowledged yet. The next
+ * chunks are processed meanwhile (pipelining); offsets are committed in chunk order, each only once
+ * every earlier chunk of the partition is acknowledged.
+ */
+interface Lane {
+  pending: Promise<void>[];
+  /** Last link of the chain: settles after every earlier chunk of the lane. */
+  tail: Promise<void>;
+  /** A send failed: nothing more is sent or committed until the partition is re-read (seek). */
+  broken: boolean;
+}
+
+const noop = () => {};
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export interface StageRunnerDeps {
   kafka: Kafka;
@@ -83,8 +114,19 @@ export function createStageRunner(
   });
   done.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
-  /** At-least-once: next offset to commit per partition, once its outputs were acknowledged. */
-  const delivered = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** At-least-once: offsets whose outputs are acknowledged, committed in groups. */
+  const committer = new OffsetCommitter({
+    intervalMs: settings.commitIntervalMs,
+    commit: (offsets) => consumer.commitOffsets(offsets),
+    onError: (err, offsets) =>
+      logger.warn(
+        { err, partitions: offsets.length },
+        "offset commit failed; retrying (records since the last commit repeat if this process stops first)",
+      ),
+  });
+  const lanes = new Map<string, Lane>();
+  /** Partitions this member owns (GROUP_JOIN); outputs of others are not committed by it. */
+  const assigned = new Set<string>();
   /** eachBatch calls running now; stop() waits for them to drain before committing. */
   let inFlight = 0;
   const idleWaiters: (() => void)[] = [];
@@ -107,7 +149,12 @@ export function createStageRunner(
   });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+    assigned.clear();
+    for (const [topic, ps] of Object.entries(payload.memberAssignment)) {
+      for (const p of ps) assigned.add(partitionKey(topic, p));
+    }
+    committer.retain((topic, partition) => assigned.has(partitionKey(topic, partition)));
+    const partitions = assigned.size;
     emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "joined", partitions });
   });
   consumer.on(consumer.events.REBALANCING, () =>
@@ -145,12 +192,8 @@ export function createStageRunner(
     };
   }
 
-  async function handleChunk(
-    batch: Batch,
-    messages: KafkaMessage[],
-    resolveOffset: (offset: string) => void,
-    commitIfNecessary: () => Promise<void>,
-  ): Promise<void> {
+  /** Runs a chunk through the stage and encodes its outputs and dead letters, in input order. */
+  async function prepareChunk(batch: Batch, messages: KafkaMessage[]): Promise<PreparedChunk> {
     const { topic, partition } = batch;
     const started = now();
     const items = messages.map((m) => workItem(topic, partition, m));
@@ -170,7 +213,7 @@ export function createStageRunner(
         });
       },
     });
-    const out: { topic: string; message: import("kafkajs").Message }[] = [];
+    const out: { topic: string; message: Message }[] = [];
     const dlqTopic = inputs.get(topic)!.topic.dlq;
     let dead = 0;
     const perRecord: { topic: string; traceparent?: string }[][] | undefined = wantsRecords(
@@ -248,49 +291,109 @@ export function createStageRunner(
       );
       out.push({ topic: dlqTopic, message: await encoder.encodeDeadLetter(dlqTopic, letter, now()) });
     }
-    const last = messages[messages.length - 1]!.offset;
-    await sink.deliver(groupByTopic(out), { topic, partition, lastOffset: last }, async () => {
-      resolveOffset(last);
-      if (settings.delivery === "at-least-once") {
-        delivered.set(`${topic}\u0000${partition}`, {
-          topic,
-          partition,
-          offset: (BigInt(last) + 1n).toString(),
-        });
-        await commitIfNecessary();
-      }
-    });
+    return {
+      topic,
+      partition,
+      started,
+      messages,
+      items,
+      results,
+      outputs: groupByTopic(out),
+      produced: out.length - dead,
+      dead,
+      perRecord,
+    };
+  }
+
+  /** Instrumentation once a chunk's outputs are acknowledged. */
+  function chunkDelivered(c: PreparedChunk): void {
+    const { topic, partition, messages } = c;
+    const ackedAt = now();
     emit(deps.instrumentation, {
       type: "chunk",
       stage: stage.name,
       topic,
       partition,
       records: messages.length,
-      outputs: out.length - dead,
-      deadLetters: dead,
-      durationMs: now() - started,
+      outputs: c.produced,
+      deadLetters: c.dead,
+      durationMs: ackedAt - c.started,
     });
-    if (perRecord) {
-      const ackedAt = now();
-      for (let i = 0; i < messages.length; i++) {
-        const message = messages[i]!;
-        const headers = items[i]!.headers;
-        emit(deps.instrumentation, {
-          type: "record",
-          stage: stage.name,
-          topic,
-          partition,
-          offset: message.offset,
-          headers,
-          outcome: results[i]!.kind === "ok" ? "ok" : "dead-letter",
-          startedAt: started,
-          ackedAt,
-          timestamp: Number(message.timestamp),
-          originTimestamp: Number(headers.extra[ORIGIN_TIMESTAMP] ?? message.timestamp),
-          outputs: perRecord[i] ?? [],
-        });
-      }
+    if (!c.perRecord) return;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const headers = c.items[i]!.headers;
+      emit(deps.instrumentation, {
+        type: "record",
+        stage: stage.name,
+        topic,
+        partition,
+        offset: message.offset,
+        headers,
+        outcome: c.results[i]!.kind === "ok" ? "ok" : "dead-letter",
+        startedAt: c.started,
+        ackedAt,
+        timestamp: Number(message.timestamp),
+        originTimestamp: Number(headers.extra[ORIGIN_TIMESTAMP] ?? message.timestamp),
+        outputs: c.perRecord[i] ?? [],
+      });
     }
+  }
+
+  /**
+   * At-least-once: hands the chunk's outputs to the shared produce queue and returns without waiting
+   * for the broker (at most `pipelineDepth` chunks of a partition wait at once). The offsets are
+   * committed once this chunk and every earlier chunk of the partition are acknowledged. A failed
+   * send stops the lane and re-reads the partition from its first unacknowledged record.
+   */
+  async function deliverAtLeastOnce(
+    out: AtLeastOnceSink,
+    lane: Lane,
+    c: PreparedChunk,
+    commitOffset: string,
+  ): Promise<void> {
+    const { topic, partition } = c;
+    const key = partitionKey(topic, partition);
+    const firstOffset = c.messages[0]!.offset;
+    const sent = out.send(c.outputs, (err) => {
+      if (lane.broken) return; // an earlier chunk of this lane failed first and seeked already
+      lane.broken = true;
+      logger.error(
+        { topic, partition, offset: firstOffset, err },
+        "outputs not acknowledged: re-reading the partition from the first unacknowledged record",
+      );
+      if (state === "running") consumer.seek({ topic, partition, offset: firstOffset });
+    });
+    const previous = lane.tail;
+    const link = (async () => {
+      await previous; // never commit past an earlier chunk that was not acknowledged
+      await sent;
+      chunkDelivered(c);
+      if (assigned.has(key)) committer.mark(topic, partition, commitOffset);
+    })();
+    link.catch(noop).finally(() => {
+      lane.pending.shift();
+      if (lane.pending.length === 0 && lanes.get(key) === lane && !lane.broken) lanes.delete(key);
+    });
+    lane.tail = link;
+    lane.pending.push(link);
+    while (lane.pending.length > settings.pipelineDepth) await lane.pending[0]!.catch(noop);
+  }
+
+  /** The lane of a partition; a broken one is replaced once everything it sent has settled. */
+  async function laneOf(topic: string, partition: number): Promise<Lane> {
+    const key = partitionKey(topic, partition);
+    let lane = lanes.get(key);
+    if (lane?.broken) {
+      await Promise.allSettled(lane.pending);
+      lanes.delete(key);
+      lane = undefined;
+    }
+    if (!lane) {
+      lane = { pending: [], tail: Promise.resolve(), broken: false };
+      lanes.set(key, lane);
+    }
+    return lane;
   }
 
   async function start(): Promise<void> {
@@ -303,16 +406,10 @@ export function createStageRunner(
     await consumer.run({
       partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
       eachBatchAutoResolve: false,
-      autoCommit: settings.delivery === "at-least-once",
-      ...(settings.commitIntervalMs > 0 ? { autoCommitInterval: settings.commitIntervalMs } : {}),
-      eachBatch: async ({
-        batch,
-        resolveOffset,
-        heartbeat,
-        commitOffsetsIfNecessary,
-        isRunning,
-        isStale,
-      }) => {
+      // Commits are the runner's: at-least-once by OffsetCommitter once outputs are acknowledged,
+      // exactly-once inside each transaction. KafkaJS's own would commit what is merely processed.
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         emit(deps.instrumentation, {
           type: "batch",
           stage: stage.name,
@@ -323,6 +420,7 @@ export function createStageRunner(
         });
         inFlight++;
         try {
+          const { topic, partition } = batch;
           for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
             if (!isRunning() || isStale() || abort.signal.aborted || state !== "running") break;
             const chunk = batch.messages.slice(i, i + settings.chunkSize);
@@ -330,10 +428,24 @@ export function createStageRunner(
             // features stage's label gate waiting): keep the membership alive meanwhile, or the
             // group rebalances and the partition's uncommitted records are processed twice.
             const beat = setInterval(() => void heartbeat().catch(() => {}), settings.heartbeatIntervalMs);
+            let prepared: PreparedChunk;
             try {
-              await handleChunk(batch, chunk, resolveOffset, () => commitOffsetsIfNecessary());
+              prepared = await prepareChunk(batch, chunk);
             } finally {
               clearInterval(beat);
+            }
+            // The last chunk of a batch also covers trailing control records (transaction markers).
+            const last = chunk[chunk.length - 1]!.offset;
+            const through = i + settings.chunkSize >= batch.messages.length ? batch.lastOffset() : last;
+            if (sink.delivery === "exactly-once") {
+              await sink.deliver(prepared.outputs, { topic, partition, lastOffset: through });
+              resolveOffset(last);
+              chunkDelivered(prepared);
+            } else {
+              const lane = await laneOf(topic, partition);
+              if (lane.broken || isStale()) break; // re-read from the failed chunk: don't send past it
+              await deliverAtLeastOnce(sink, lane, prepared, (BigInt(through) + 1n).toString());
+              resolveOffset(last); // fetching moves on; committing waits for the acknowledgement
             }
             await heartbeat();
           }
@@ -364,13 +476,10 @@ export function createStageRunner(
       // restart must not repeat outputs), then leave the group.
       consumer.pause([...inputs.keys()].map((topic) => ({ topic })));
       if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      if (settings.delivery === "at-least-once" && delivered.size > 0) {
-        await consumer
-          .commitOffsets([...delivered.values()])
-          .catch((err) =>
-            logger.warn({ err }, "final offset commit failed; records since the last commit will repeat"),
-          );
-      }
+      // At-least-once: outputs still waiting for the broker, then one last commit of what they cover.
+      await Promise.allSettled([...lanes.values()].flatMap((lane) => lane.pending));
+      await committer.flush();
+      committer.close();
       await consumer.disconnect();
       await sink.disconnect();
     } finally {

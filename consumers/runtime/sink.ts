@@ -1,12 +1,14 @@
 /**
  * Where a chunk's outputs go and how its offsets are committed: the one place delivery semantics live.
- * - at-least-once: send (idempotent producer, acks=all), then resolve + commit the offsets.
+ * - at-least-once: send (idempotent producer, acks=all; chunks of all partitions share requests, see
+ *   produce-queue.ts); the runner commits a partition's offsets once its outputs are acknowledged.
  * - exactly-once: outputs + offsets in one Kafka transaction (KIP-98; KafkaJS sendOffsets).
  *   KafkaJS runs one transaction at a time per producer, so chunks from concurrent partitions take
  *   turns at commit time (processing itself still runs concurrently).
  */
 import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import type { TopicMessages } from "./encode.ts";
+import { ProduceQueue } from "./produce-queue.ts";
 
 export interface CommitPoint {
   topic: string;
@@ -15,12 +17,26 @@ export interface CommitPoint {
   lastOffset: string;
 }
 
-export interface Sink {
+export interface AtLeastOnceSink {
+  readonly delivery: "at-least-once";
   connect(): Promise<void>;
-  /** Publishes the chunk's outputs and commits `commit`, atomically in EOS mode. */
-  deliver(outputs: TopicMessages[], commit: CommitPoint, resolve: () => Promise<void>): Promise<void>;
+  /**
+   * Resolves once the outputs are acknowledged; outputs sent earlier are acknowledged first.
+   * `onFail` runs synchronously when the send is known to have failed (see ProduceQueue).
+   */
+  send(outputs: TopicMessages[], onFail?: (error: unknown) => void): Promise<void>;
   disconnect(): Promise<void>;
 }
+
+export interface ExactlyOnceSink {
+  readonly delivery: "exactly-once";
+  connect(): Promise<void>;
+  /** Publishes the chunk's outputs and commits `commit` in one transaction. */
+  deliver(outputs: TopicMessages[], commit: CommitPoint): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export type Sink = AtLeastOnceSink | ExactlyOnceSink;
 
 /**
  * Idempotent producers must not cap retries (KafkaJS warns: a capped count can break the sequence
@@ -46,19 +62,20 @@ class Mutex {
   }
 }
 
-export function atLeastOnceSink(kafka: Kafka): Sink {
+export function atLeastOnceSink(kafka: Kafka): AtLeastOnceSink {
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: PRODUCER_RETRY,
   });
+  const queue = new ProduceQueue(async (topicMessages) => {
+    await producer.sendBatch({ topicMessages, acks: -1 });
+  });
   return {
+    delivery: "at-least-once",
     connect: () => producer.connect(),
-    async deliver(outputs, _commit, resolve) {
-      if (outputs.length > 0) await producer.sendBatch({ topicMessages: outputs, acks: -1 });
-      await resolve();
-    },
+    send: (outputs, onFail) => queue.enqueue(outputs, onFail),
     disconnect: () => producer.disconnect(),
   };
 }
@@ -66,7 +83,7 @@ export function atLeastOnceSink(kafka: Kafka): Sink {
 export function exactlyOnceSink(
   kafka: Kafka,
   options: { transactionalId: string; groupId: string; transactionTimeoutMs: number },
-): Sink {
+): ExactlyOnceSink {
   const producer: Producer = kafka.producer({
     transactionalId: options.transactionalId,
     idempotent: true,
@@ -77,8 +94,9 @@ export function exactlyOnceSink(
   });
   const mutex = new Mutex();
   return {
+    delivery: "exactly-once",
     connect: () => producer.connect(),
-    deliver(outputs, commit, resolve) {
+    deliver(outputs, commit) {
       return mutex.run(async () => {
         const txn = await producer.transaction();
         try {
@@ -99,7 +117,6 @@ export function exactlyOnceSink(
           await txn.abort().catch(() => {});
           throw err;
         }
-        await resolve();
       });
     },
     disconnect: () => producer.disconnect(),

@@ -1,0 +1,85 @@
+import type { Message } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import type { TopicMessages } from "./encode.ts";
+import { ProduceQueue } from "./produce-queue.ts";
+
+const msg = (v: string): Message => ({ key: v, value: Buffer.from(v) });
+const out = (topic: string, ...values: string[]): TopicMessages[] => [{ topic, messages: values.map(msg) }];
+
+/** A send function the test resolves or rejects request by request. */
+function manualSend() {
+  const requests: { topics: TopicMessages[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const send = (topics: TopicMessages[]) =>
+    new Promise<void>((resolve, reject) => requests.push({ topics, resolve, reject }));
+  const values = (i: number) =>
+    requests[i]!.topics.map((t) => `${t.topic}:${t.messages.map((m) => m.key).join(",")}`);
+  return { send, requests, values };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("ProduceQueue", () => {
+  it("sends at once when idle, and groups what queues up behind a request in flight, in order", async () => {
+    const s = manualSend();
+    const q = new ProduceQueue(s.send);
+    const acked: string[] = [];
+    const a = q.enqueue(out("t1", "a1", "a2")).then(() => acked.push("a"));
+    expect(s.requests).toHaveLength(1);
+    const b = q.enqueue(out("t1", "b1")).then(() => acked.push("b"));
+    const c = q.enqueue([...out("t2", "c1"), ...out("t1", "c2")]).then(() => acked.push("c"));
+    expect(s.requests).toHaveLength(1); // b and c wait for a's acknowledgement
+    s.requests[0]!.resolve();
+    await a;
+    await tick();
+    expect(s.requests).toHaveLength(2);
+    expect(s.values(1)).toEqual(["t1:b1,c2", "t2:c1"]);
+    expect(acked).toEqual(["a"]);
+    s.requests[1]!.resolve();
+    await Promise.all([b, c]);
+    expect(acked).toEqual(["a", "b", "c"]);
+    expect(q.requests).toBe(2);
+    expect(q.messages).toBe(5);
+  });
+
+  it("caps the messages of one request, never splitting an entry", async () => {
+    const s = manualSend();
+    const q = new ProduceQueue(s.send, 3);
+    const first = q.enqueue(out("t", "x"));
+    const rest = [q.enqueue(out("t", "a", "b")), q.enqueue(out("t", "c", "d")), q.enqueue(out("t", "e"))];
+    s.requests[0]!.resolve();
+    await first;
+    await tick();
+    expect(s.values(1)).toEqual(["t:a,b"]); // a,b + c,d would be 4 > 3
+    s.requests[1]!.resolve();
+    await tick();
+    expect(s.values(2)).toEqual(["t:c,d,e"]);
+    s.requests[2]!.resolve();
+    await Promise.all(rest);
+  });
+
+  it("resolves empty outputs at once without a request", async () => {
+    const s = manualSend();
+    const q = new ProduceQueue(s.send);
+    await q.enqueue([]);
+    await q.enqueue([{ topic: "t", messages: [] }]);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it("fails a failed request's entries and everything queued behind it, telling each synchronously", async () => {
+    const s = manualSend();
+    const q = new ProduceQueue(s.send);
+    const failedFirst: string[] = [];
+    const a = q.enqueue(out("t", "a"), () => failedFirst.push("a"));
+    const b = q.enqueue(out("t", "b"), () => failedFirst.push("b"));
+    const boom = new Error("MESSAGE_TOO_LARGE");
+    s.requests[0]!.reject(boom);
+    await expect(a).rejects.toBe(boom);
+    await expect(b).rejects.toBe(boom);
+    expect(failedFirst).toEqual(["a", "b"]);
+    // The queue keeps working for what comes after.
+    const c = q.enqueue(out("t", "c"));
+    expect(s.requests).toHaveLength(2);
+    s.requests[1]!.resolve();
+    await c;
+  });
+});
