@@ -10,6 +10,8 @@ ENV NODE_OPTIONS=--max-semi-space-size=32
 # Dependencies first, so code changes don't reinstall them. .npmrc skips onnxruntime-node's
 # CUDA download (CPU and WebGPU providers ship in the package).
 COPY package.json package-lock.json .npmrc ./
+# The postinstall patch (infra/patches/kafkajs.mjs) runs during npm ci.
+COPY infra/patches ./infra/patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY --chown=node:node . .

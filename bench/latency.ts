@@ -183,8 +183,8 @@ export function printLatency(r: LatencyReport, json: boolean): void {
       ["produce → verdict, ms", "n", "p50", "p95", "p99", "max"],
       [
         row("broker timestamps (verdict ts − origin-timestamp)", x.brokerClockMs),
-        row("client clock (publish call → verdict consumed)", x.clientClockMs),
-        row("publishMany call (validate+encode+send+ack)", x.produceCallMs),
+        row("client clock (send call → verdict consumed)", x.clientClockMs),
+        row("send call per tick (request + ack)", x.produceCallMs),
       ],
     ),
     "",

@@ -86,6 +86,34 @@ describe("producer SDK against the real stack", () => {
     expect(byKey.get("cust-3")!.has(again.partition)).toBe(true);
   });
 
+  it("encodes without sending; the encoded record, sent as is, is what publish() would have sent", async () => {
+    const event = tx(2000, "cust-enc");
+    const before = await admin.fetchTopicOffsets(topic.name);
+    const [encoded] = await producer.encodeMany(topic, [{ event, options: { correlationId: "corr-enc" } }]);
+    expect(await admin.fetchTopicOffsets(topic.name)).toEqual(before); // nothing sent
+    expect(encoded).toMatchObject({ topic: topic.name, eventId: event.eventId, correlationId: "corr-enc" });
+    const published = await producer.publish(topic, tx(2001, "cust-enc"));
+    expect(encoded!.message.partition).toBe(published.partition); // same key, same partition
+
+    const raw = deps.kafka.producer();
+    await raw.connect();
+    try {
+      await raw.send({ topic: topic.name, messages: [encoded!.message] });
+    } finally {
+      await raw.disconnect();
+    }
+    const offsets = await admin.fetchTopicOffsets(topic.name);
+    const all = await consumeN(
+      topic.name,
+      offsets.reduce((n, p) => n + Number(p.high), 0),
+    );
+    const sent = all.filter((m) => fromKafkaHeaders(m.headers).eventId === event.eventId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.partition).toBe(published.partition);
+    expect((await deps.codec.decode(topic, sent[0]!.value)).value).toEqual(event);
+    expect(fromKafkaHeaders(sent[0]!.headers).correlationId).toBe("corr-enc");
+  });
+
   it("refuses an invalid event before sending, naming the field", async () => {
     const before = await admin.fetchTopicOffsets(topic.name);
     const bad = { ...tx(5), amount: "12.00" as unknown as number };

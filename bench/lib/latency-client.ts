@@ -10,9 +10,10 @@
  * - client clock: verdict consumed here − publishMany() called here for that event: adds the SDK's
  *   validation/encoding, the input produce, the verdict's produce ack and the downstream fetch.
  */
+import { type Message, Partitioners } from "kafkajs";
 import { fromKafkaHeaders, ORIGIN_TIMESTAMP } from "../../lib/trace/index.ts";
 import { type Publishable, postSource, transactionSource } from "../../producers/publish/index.ts";
-import { createProducer } from "../../producers/sdk/index.ts";
+import { createProducer, type EncodedEvent } from "../../producers/sdk/index.ts";
 import { TOPIC_PREFIX, TOPICS, type TopicDescriptor } from "../../topology/index.ts";
 import { benchDeps } from "./env.ts";
 import { percentile, sorted } from "./stats.ts";
@@ -191,11 +192,33 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
   };
   await Promise.race([join, new Promise((r) => setTimeout(r, 30_000))]);
 
-  const producer = await createProducer({
+  const sdk = await createProducer({
     kafka: deps.kafka,
     registry: deps.registry,
     clientId: "bench-latency",
   });
+  // Encoded in order, in slices of one topic each (the SDK encodes per topic).
+  const encoded: EncodedEvent[] = [];
+  for (let i = 0; i < events.length; ) {
+    let j = i;
+    while (j < events.length && j - i < 1000 && events[j]!.topic === events[i]!.topic) j++;
+    const slice = events.slice(i, j);
+    encoded.push(
+      ...(await sdk.encodeMany(
+        slice[0]!.topic,
+        slice.map((e) => ({ event: e.event })),
+      )),
+    );
+    i = j;
+  }
+  await sdk.close();
+  options.log(`[latency] ${encoded.length} events encoded`);
+  const producer = deps.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
   const produceCalls: number[] = [];
   const t0 = Date.now();
   const measureFrom = t0 + options.warmupS * 1000;
@@ -209,37 +232,28 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       const tick = Date.now();
       if (tick >= measureTo) break;
       const due = Math.floor(((tick - t0) / 1000) * options.rate);
-      const byTopic = new Map<string, Publishable[]>();
+      const byTopic = new Map<string, Message[]>();
+      const at = Date.now();
+      const inWindow = at >= measureFrom;
       for (; sent < due; sent++) {
-        const next = events[sent];
+        const next = encoded[sent];
         if (!next) throw new Error("latency source ran out of events");
-        const list = byTopic.get(next.topic.name) ?? [];
-        list.push(next);
-        byTopic.set(next.topic.name, list);
+        const list = byTopic.get(next.topic);
+        if (list) list.push(next.message);
+        else byTopic.set(next.topic, [next.message]);
+        if (!inWindow) continue;
+        measuredEvents++;
+        if (next.topic !== TOPICS.fraudLabelReported.name) {
+          sendAt.set(next.eventId, at);
+          measuredIds.add(next.eventId);
+          expectedVerdicts++;
+        }
       }
       if (byTopic.size > 0) {
-        const at = Date.now();
-        const inWindow = at >= measureFrom;
-        for (const items of byTopic.values()) {
-          for (const item of items) {
-            const id = (item.event as { eventId: string }).eventId;
-            if (!inWindow) continue;
-            measuredEvents++;
-            if (item.topic.name !== TOPICS.fraudLabelReported.name) {
-              sendAt.set(id, at);
-              measuredIds.add(id);
-              expectedVerdicts++;
-            }
-          }
-        }
-        await Promise.all(
-          [...byTopic.values()].map((items) =>
-            producer.publishMany(
-              items[0]!.topic,
-              items.map((i) => ({ event: i.event })),
-            ),
-          ),
-        );
+        await producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          acks: -1,
+        });
         if (inWindow) produceCalls.push(Date.now() - at);
       }
       if (Date.now() - lastLog > 10_000) {
@@ -277,7 +291,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       ),
     };
   } finally {
-    await producer.close().catch(() => {});
+    await producer.disconnect().catch(() => {});
     await consumer.disconnect().catch(() => {});
     await deps.close();
   }

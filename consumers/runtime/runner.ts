@@ -6,6 +6,7 @@
 import type { Batch, Consumer, Kafka, KafkaMessage, Message } from "kafkajs";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
+import { backoffDelay, sleep } from "../../lib/retry/index.ts";
 import { fromKafkaHeaders, ORIGIN_TIMESTAMP, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { TOPIC_PREFIX } from "../../topology/index.ts";
@@ -48,8 +49,12 @@ interface Lane {
   pending: Promise<void>[];
   /** Last link of the chain: settles after every earlier chunk of the lane. */
   tail: Promise<void>;
+  /** Settles once the last queued chunk is processed (never rejects): the next one starts then. */
+  processed: Promise<void>;
   /** A send failed: nothing more is sent or committed until the partition is re-read (seek). */
   broken: boolean;
+  /** First offset of the earliest chunk that was not acknowledged (set once a chunk fails). */
+  resumeAt?: string;
 }
 
 const noop = () => {};
@@ -125,8 +130,12 @@ export function createStageRunner(
       ),
   });
   const lanes = new Map<string, Lane>();
+  /** Consecutive re-reads per partition after a failed chunk, for backoff; cleared on success. */
+  const refusals = new Map<string, number>();
   /** Partitions this member owns (GROUP_JOIN); outputs of others are not committed by it. */
   const assigned = new Set<string>();
+  /** A record failed and the error policy says fail: thrown by the next eachBatch (KafkaJS restarts). */
+  let fatal: unknown;
   /** eachBatch calls running now; stop() waits for them to drain before committing. */
   let inFlight = 0;
   const idleWaiters: (() => void)[] = [];
@@ -341,56 +350,115 @@ export function createStageRunner(
   }
 
   /**
-   * At-least-once: hands the chunk's outputs to the shared produce queue and returns without waiting
-   * for the broker (at most `pipelineDepth` chunks of a partition wait at once). The offsets are
-   * committed once this chunk and every earlier chunk of the partition are acknowledged. A failed
-   * send stops the lane and re-reads the partition from its first unacknowledged record.
+   * At-least-once: queues a chunk on its partition's lane and returns. The lane processes its chunks
+   * one after the other (per-partition order), hands each chunk's outputs to the shared produce queue
+   * and commits its offsets once it and every earlier chunk of the partition are acknowledged.
+   * Meanwhile KafkaJS fetches on: fetching, processing and producing overlap instead of taking turns.
+   * A failed send or a fatal record stops the lane and re-reads the partition from that chunk.
    */
-  async function deliverAtLeastOnce(
+  function accept(
     out: AtLeastOnceSink,
     lane: Lane,
-    c: PreparedChunk,
+    batch: Batch,
+    chunk: KafkaMessage[],
     commitOffset: string,
-  ): Promise<void> {
-    const { topic, partition } = c;
+    heartbeat: () => Promise<void>,
+  ): void {
+    const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
-    const firstOffset = c.messages[0]!.offset;
-    const sent = out.send(c.outputs, (err) => {
+    const firstOffset = chunk[0]!.offset;
+    const breakLane = (err: unknown, why: string) => {
       if (lane.broken) return; // an earlier chunk of this lane failed first and seeked already
       lane.broken = true;
-      logger.error(
-        { topic, partition, offset: firstOffset, err },
-        "outputs not acknowledged: re-reading the partition from the first unacknowledged record",
+      if (state !== "running") return; // stopping: the next owner re-reads from the last commit
+      logger.error({ topic, partition, offset: firstOffset, err }, why);
+      consumer.seek({ topic, partition, offset: firstOffset });
+    };
+    const previousStep = lane.processed;
+    const step = (async () => {
+      await previousStep;
+      if (lane.broken) return undefined;
+      // A chunk may take longer than the session timeout (a record retrying with backoff, the
+      // features stage's label gate waiting): keep the membership alive meanwhile, or the group
+      // rebalances and the partition's uncommitted records are processed twice.
+      const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
+      let prepared: PreparedChunk;
+      try {
+        prepared = await prepareChunk(batch, chunk);
+      } catch (err) {
+        breakLane(err, "chunk failed: re-reading the partition from it");
+        if (state === "running") fatal ??= err;
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+      if (lane.broken) return undefined;
+      const sent = out.send(prepared.outputs, (err) =>
+        breakLane(
+          err,
+          "outputs not acknowledged: re-reading the partition from the first unacknowledged record",
+        ),
       );
-      if (state === "running") consumer.seek({ topic, partition, offset: firstOffset });
-    });
+      sent.catch(noop); // observed by the link below, which may stop earlier (an earlier chunk failed)
+      return { prepared, sent };
+    })();
+    lane.processed = step.then(noop, noop);
     const previous = lane.tail;
     const link = (async () => {
+      const done = await step;
       await previous; // never commit past an earlier chunk that was not acknowledged
-      await sent;
-      chunkDelivered(c);
+      if (!done) throw new VerdictError("VERDICT_ERR_STAGE", "chunk skipped: its partition is re-read");
+      await done.sent;
+      chunkDelivered(done.prepared);
+      refusals.delete(key);
       if (assigned.has(key)) committer.mark(topic, partition, commitOffset);
     })();
+    link.catch(() => {
+      // Not acknowledged: the partition must be re-read from here at the latest (see laneOf).
+      if (lane.resumeAt === undefined || BigInt(firstOffset) < BigInt(lane.resumeAt))
+        lane.resumeAt = firstOffset;
+    });
     link.catch(noop).finally(() => {
       lane.pending.shift();
       if (lane.pending.length === 0 && lanes.get(key) === lane && !lane.broken) lanes.delete(key);
     });
     lane.tail = link;
     lane.pending.push(link);
-    while (lane.pending.length > settings.pipelineDepth) await lane.pending[0]!.catch(noop);
   }
 
-  /** The lane of a partition; a broken one is replaced once everything it sent has settled. */
-  async function laneOf(topic: string, partition: number): Promise<Lane> {
+  /**
+   * The lane of a partition. A broken one is replaced once everything it queued has settled; if a
+   * chunk earlier than the re-read position failed meanwhile (two failures in a row), the partition
+   * is re-read from that one instead and this batch is skipped (undefined).
+   */
+  async function laneOf(topic: string, partition: number, firstOffset: string): Promise<Lane | undefined> {
     const key = partitionKey(topic, partition);
     let lane = lanes.get(key);
     if (lane?.broken) {
       await Promise.allSettled(lane.pending);
+      const resumeAt = lane.resumeAt;
+      if (resumeAt !== undefined && BigInt(firstOffset) > BigInt(resumeAt)) {
+        if (state === "running") consumer.seek({ topic, partition, offset: resumeAt });
+        return undefined;
+      }
       lanes.delete(key);
       lane = undefined;
+      // A refusal that repeats (the same output refused again) is retried with capped backoff, not
+      // in a tight loop; capped below the session timeout's reach (KafkaJS heartbeats between batches).
+      const failures = (refusals.get(key) ?? 0) + 1;
+      refusals.set(key, failures);
+      const p = settings.errorPolicy;
+      const delayMs = backoffDelay(
+        "exponential",
+        Math.min(failures, 20),
+        p.initialDelayMs,
+        Math.min(p.maxDelayMs, 5000),
+        0.5,
+      );
+      await sleep(delayMs, abort.signal).catch(noop);
     }
     if (!lane) {
-      lane = { pending: [], tail: Promise.resolve(), broken: false };
+      lane = { pending: [], tail: Promise.resolve(), processed: Promise.resolve(), broken: false };
       lanes.set(key, lane);
     }
     return lane;
@@ -420,33 +488,41 @@ export function createStageRunner(
         });
         inFlight++;
         try {
+          if (fatal !== undefined) {
+            const err = fatal;
+            fatal = undefined;
+            throw err;
+          }
           const { topic, partition } = batch;
+          const lane =
+            sink.delivery === "at-least-once" && !isStale() && batch.messages.length > 0
+              ? await laneOf(topic, partition, batch.messages[0]!.offset)
+              : undefined;
           for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
             if (!isRunning() || isStale() || abort.signal.aborted || state !== "running") break;
             const chunk = batch.messages.slice(i, i + settings.chunkSize);
-            // A chunk may take longer than the session timeout (a record retrying with backoff, the
-            // features stage's label gate waiting): keep the membership alive meanwhile, or the
-            // group rebalances and the partition's uncommitted records are processed twice.
-            const beat = setInterval(() => void heartbeat().catch(() => {}), settings.heartbeatIntervalMs);
+            const last = chunk[chunk.length - 1]!.offset;
+            // The last chunk of a batch also covers trailing control records (transaction markers).
+            const through = i + settings.chunkSize >= batch.messages.length ? batch.lastOffset() : last;
+            if (sink.delivery === "at-least-once") {
+              if (!lane || lane.broken) break; // the partition is re-read from the failed chunk
+              accept(sink, lane, batch, chunk, (BigInt(through) + 1n).toString(), heartbeat);
+              resolveOffset(last); // fetching moves on; committing waits for the acknowledgement
+              // Bounded: at most pipelineDepth chunks of a partition queued or awaiting the broker.
+              while (lane.pending.length > settings.pipelineDepth) await lane.pending[0]!.catch(noop);
+              continue;
+            }
+            // exactly-once: process, then outputs + offsets in one transaction, one chunk at a time.
+            const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
             let prepared: PreparedChunk;
             try {
               prepared = await prepareChunk(batch, chunk);
             } finally {
               clearInterval(beat);
             }
-            // The last chunk of a batch also covers trailing control records (transaction markers).
-            const last = chunk[chunk.length - 1]!.offset;
-            const through = i + settings.chunkSize >= batch.messages.length ? batch.lastOffset() : last;
-            if (sink.delivery === "exactly-once") {
-              await sink.deliver(prepared.outputs, { topic, partition, lastOffset: through });
-              resolveOffset(last);
-              chunkDelivered(prepared);
-            } else {
-              const lane = await laneOf(topic, partition);
-              if (lane.broken || isStale()) break; // re-read from the failed chunk: don't send past it
-              await deliverAtLeastOnce(sink, lane, prepared, (BigInt(through) + 1n).toString());
-              resolveOffset(last); // fetching moves on; committing waits for the acknowledgement
-            }
+            await sink.deliver(prepared.outputs, { topic, partition, lastOffset: through });
+            resolveOffset(last);
+            chunkDelivered(prepared);
             await heartbeat();
           }
         } finally {

@@ -63,14 +63,28 @@ class Mutex {
 }
 
 export function atLeastOnceSink(kafka: Kafka): AtLeastOnceSink {
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: PRODUCER_RETRY,
-  });
+  const create = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: PRODUCER_RETRY,
+    });
+  let producer = create();
   const queue = new ProduceQueue(async (topicMessages) => {
-    await producer.sendBatch({ topicMessages, acks: -1 });
+    try {
+      await producer.sendBatch({ topicMessages, acks: -1 });
+    } catch (err) {
+      // A request the broker refused for good (e.g. MESSAGE_TOO_LARGE) leaves KafkaJS's idempotent
+      // sequence numbers out of step with the broker's: every later request would fail with
+      // OUT_OF_ORDER_SEQUENCE_NUMBER. A new producer (new producer id) starts clean. Requests go one
+      // at a time, so none is in flight on the old one.
+      const old = producer;
+      producer = create();
+      await old.disconnect().catch(() => {});
+      await producer.connect().catch(() => {}); // if this fails, the next send fails and retries it
+      throw err;
+    }
   });
   return {
     delivery: "at-least-once",

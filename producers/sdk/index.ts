@@ -1,4 +1,4 @@
 export { kafkaError } from "./kafka-errors.ts";
 export type { ProducerOptions, ProducerSettings } from "./options.ts";
 export { createProducer, keyOf } from "./producer.ts";
-export type { PublishOptions, PublishResult, VerdictProducer } from "./types.ts";
+export type { EncodedEvent, PublishOptions, PublishResult, VerdictProducer } from "./types.ts";

@@ -174,20 +174,30 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Ver
       return result!;
     },
     publishMany,
+    async encodeMany(topic, events) {
+      return (await prepareMany(topic, events)).map((p) => ({ topic: topic.name, ...p }));
+    },
     async close() {
       await producer.disconnect();
     },
   };
 
-  async function publishMany<S extends keyof SchemaTypes>(
+  async function prepareMany<S extends keyof SchemaTypes>(
     topic: TopicDescriptor<S>,
     events: ReadonlyArray<{ event: SchemaTypes[S]; options?: PublishOptions }>,
-  ): Promise<PublishResult[]> {
+  ): Promise<Prepared[]> {
     const prepared: Prepared[] = [];
     for (const e of events) prepared.push(await prepare(topic, e.event, e.options));
     const partitionMetadata = await partitionsOf(topic.name);
     for (const p of prepared)
       p.message.partition = partitioner({ topic: topic.name, partitionMetadata, message: p.message });
-    return send(topic.name, prepared);
+    return prepared;
+  }
+
+  async function publishMany<S extends keyof SchemaTypes>(
+    topic: TopicDescriptor<S>,
+    events: ReadonlyArray<{ event: SchemaTypes[S]; options?: PublishOptions }>,
+  ): Promise<PublishResult[]> {
+    return send(topic.name, await prepareMany(topic, events));
   }
 }

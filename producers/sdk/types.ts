@@ -1,3 +1,4 @@
+import type { Message } from "kafkajs";
 import type { SchemaTypes } from "../../schemas/generated/types.ts";
 import type { TopicDescriptor } from "../../topology/index.ts";
 
@@ -23,6 +24,16 @@ export interface PublishResult {
   traceparent: string;
 }
 
+/** An event validated and encoded exactly as publish() would send it, not sent. */
+export interface EncodedEvent {
+  topic: string;
+  /** Key, Avro value (Confluent wire format), standard headers and the partition it belongs to. */
+  message: Message;
+  eventId: string;
+  correlationId: string;
+  traceparent: string;
+}
+
 export interface VerdictProducer {
   /** Validates, encodes (Avro, Confluent wire format) and sends one event; resolves when acknowledged. */
   publish<S extends keyof SchemaTypes>(
@@ -35,5 +46,14 @@ export interface VerdictProducer {
     topic: TopicDescriptor<S>,
     events: ReadonlyArray<{ event: SchemaTypes[S]; options?: PublishOptions }>,
   ): Promise<PublishResult[]>;
+  /**
+   * Validates and encodes without sending: for callers that write to Kafka themselves (inside their
+   * own transaction, from an outbox, or pre-encoded ahead of time). Sending `message` as is, e.g.
+   * with KafkaJS `send`, gives the same record publish() would.
+   */
+  encodeMany<S extends keyof SchemaTypes>(
+    topic: TopicDescriptor<S>,
+    events: ReadonlyArray<{ event: SchemaTypes[S]; options?: PublishOptions }>,
+  ): Promise<EncodedEvent[]>;
   close(): Promise<void>;
 }

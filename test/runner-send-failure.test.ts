@@ -1,0 +1,129 @@
+/**
+ * At-least-once delivery when the broker refuses a chunk's outputs (here: a record larger than the
+ * output topic's max.message.bytes, a non-retriable MESSAGE_TOO_LARGE). The runner pipelines chunks
+ * (processes the next while earlier ones await their acknowledgement), so this is the case that must
+ * not lose anything: no offset is committed past the refused chunk, the partition is re-read from
+ * it, and once the topic is fixed every output arrives, in order per key, each at least once.
+ */
+import { vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
+});
+
+import { ConfigResourceTypes } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { input, type Stage } from "../consumers/runtime/index.ts";
+import { createProducer } from "../producers/sdk/index.ts";
+import type { TransactionCreated } from "../schemas/generated/types.ts";
+import { TOPICS } from "../topology/index.ts";
+import { testConnections, testDeps } from "./support/app.ts";
+import { pipelineSuite, readDecoded, runner } from "./support/pipeline.ts";
+
+const { deps, onClose } = pipelineSuite(testDeps());
+
+async function setMaxMessageBytes(topic: string, bytes: number): Promise<void> {
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: "max.message.bytes", value: String(bytes) }],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe("stage runner, outputs refused by the broker", () => {
+  it("commits nothing past the refused chunk, re-reads it, and loses nothing once the topic is fixed", async () => {
+    const out = TOPICS.transactionIngested;
+    await setMaxMessageBytes(out.name, 65_536);
+    const keys = ["k-a", "k-b", "k-c", "k-d"];
+    const events: TransactionCreated[] = Array.from({ length: 200 }, (_, i) => ({
+      eventId: `sf-${i}`,
+      transactionId: `sf-${i}`,
+      customerId: keys[i % keys.length]!,
+      terminalId: "t-1",
+      amount: 10 + i,
+      currency: "EUR",
+      occurredAt: Date.now() - 60_000,
+    }));
+    const producer = await createProducer({ connections: testConnections(), clientId: "send-failure-test" });
+    await producer.publishMany(
+      TOPICS.transactionCreated,
+      events.map((event) => ({ event })),
+    );
+    await producer.close();
+
+    let attemptsOfBig = 0;
+    const stage: Stage = {
+      name: "send-failure",
+      concurrency: "per-key",
+      inputs: [
+        input(TOPICS.transactionCreated, (tx) => {
+          // One output (sf-57) is larger than the topic accepts until the test raises the limit.
+          const big = tx.eventId === "sf-57";
+          if (big) attemptsOfBig++;
+          return [
+            {
+              topic: out,
+              value: {
+                ...tx,
+                transactionId: big ? `${tx.transactionId}-${"x".repeat(100_000)}` : tx.transactionId,
+                ingestedAt: Date.now(),
+              },
+            },
+          ];
+        }),
+      ],
+    };
+    // Small chunks, so later chunks of the same partition are processed while the refused one waits.
+    const r = runner(stage, deps, { chunkSize: 5, pipelineDepth: 2 });
+    onClose(() => r.stop());
+    await r.start();
+
+    // The refused chunk is re-read (and refused) again and again; nothing past it is committed.
+    const deadline = Date.now() + 60_000;
+    while (attemptsOfBig < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    expect(attemptsOfBig).toBeGreaterThanOrEqual(3);
+    const admin = deps.kafka.admin();
+    await admin.connect();
+    try {
+      const input = TOPICS.transactionCreated.name;
+      const [committed] = await admin.fetchOffsets({ groupId: r.groupId, topics: [input] });
+      const inputPartitions = await readDecoded(deps, TOPICS.transactionCreated);
+      const bigAt = inputPartitions.find((m) => m.value.eventId === "sf-57")!;
+      const c = committed!.partitions.find((p) => p.partition === bigAt.partition)!;
+      // Committed offset of the poisoned partition is at or before the refused record.
+      expect(Number(c.offset)).toBeLessThanOrEqual(Number(bigAt.offset));
+    } finally {
+      await admin.disconnect();
+    }
+
+    // Fix the topic: the next re-read goes through, and everything arrives.
+    await setMaxMessageBytes(out.name, 1_048_588);
+    const until = Date.now() + 60_000;
+    let outputs = await readDecoded(deps, out);
+    while (new Set(outputs.map((o) => o.value.eventId)).size < events.length && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 250));
+      outputs = await readDecoded(deps, out);
+    }
+    expect(new Set(outputs.map((o) => o.value.eventId)).size).toBe(events.length);
+    // Per key, the first occurrence of each output is in input order (repeats come after a re-read).
+    for (const key of keys) {
+      const seen: number[] = [];
+      for (const o of outputs.filter((x) => x.key === key)) {
+        const n = Number(o.value.eventId.slice(3));
+        if (!seen.includes(n)) seen.push(n);
+      }
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    }
+  }, 120_000);
+});
