@@ -74,7 +74,13 @@ const args = cli(
     "pipeline-depth": {
       type: "string",
       default: "2",
-      help: "runner pipelineDepth (at-least-once chunks per partition awaiting acknowledgement while the next are processed; 0 = none)",
+      help: "runner pipelineDepth (at-least-once chunks per partition awaiting acknowledgement while the next are processed; 0 = none; the runner's default)",
+    },
+    "fetch-min-bytes": { type: "string", default: "1", help: "runner fetchMinBytes (the runner's default)" },
+    "fetch-max-wait-ms": {
+      type: "string",
+      default: "5000",
+      help: "runner fetchMaxWaitMs (the runner's default)",
     },
     "onnx-threads": {
       type: "string",
@@ -108,6 +114,8 @@ const runnerSettings = {
   partitionsConsumedConcurrently: num(args, "partitions-concurrency"),
   maxInFlight: num(args, "max-in-flight"),
   pipelineDepth: num(args, "pipeline-depth"),
+  fetchMinBytes: num(args, "fetch-min-bytes"),
+  fetchMaxWaitMs: num(args, "fetch-max-wait-ms"),
   chunkSize: num(args, "chunk-size"),
 };
 

@@ -70,6 +70,13 @@ export const runnerSettingsSchema = z
     fromBeginning: z.boolean().default(true),
     sessionTimeoutMs: z.number().int().min(6000).default(30_000),
     heartbeatIntervalMs: z.number().int().min(100).default(3000),
+    /**
+     * Fetch batching (Kafka's fetch.min.bytes / fetch.max.wait.ms): the broker answers a fetch once
+     * this many bytes are available or `fetchMaxWaitMs` passed. Default 1 byte (answer at once).
+     */
+    fetchMinBytes: z.number().int().min(1).default(1),
+    /** Longest a fetch waits for `fetchMinBytes`, ms. Default 5000 (KafkaJS's). */
+    fetchMaxWaitMs: z.number().int().min(0).default(5000),
     /** KafkaJS fetch bounds: memory stays bounded when downstream is slow. */
     maxBytesPerPartition: z.number().int().min(1024).default(2_097_152),
     maxBytes: z.number().int().min(1024).default(16_777_216),

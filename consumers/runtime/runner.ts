@@ -104,6 +104,8 @@ export function createStageRunner(
     groupId,
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
+    minBytes: settings.fetchMinBytes,
+    maxWaitTimeInMs: settings.fetchMaxWaitMs,
     maxBytesPerPartition: settings.maxBytesPerPartition,
     maxBytes: settings.maxBytes,
     // EOS: only see committed transactional outputs of upstream stages (read_committed).
