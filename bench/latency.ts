@@ -50,7 +50,7 @@ export const latencySpecs = {
   "fetch-max-wait-ms": { type: "string", help: "pipeline runner fetchMaxWaitMs (default: the runner's)" },
   "pipeline-depth": {
     type: "string",
-    help: "pipeline runner pipelineDepth (0: wait for each chunk's acknowledgement; default: the runner's, 2)",
+    help: "pipeline runner pipelineDepth (0: wait for each chunk's acknowledgement; default: the runner's, 1)",
   },
   seed: datasetSpecs.seed,
   json: { type: "boolean", default: false, help: "also print one JSON line" },
@@ -152,6 +152,7 @@ function describePipeline(p: unknown): string {
         stages?: Record<string, { records: number; outputs: number; deadLetters: number }>;
         eventLoopDelayMs?: { p50: number; p99: number; max: number };
         gc?: { pauses: number; totalMs: number; p99Ms: number; maxMs: number };
+        cpuMs?: number;
       }
     | undefined;
   const s = r?.stages?.pipeline;
@@ -160,6 +161,9 @@ function describePipeline(p: unknown): string {
   const gc = r?.gc;
   return [
     `${fmt(s.records)} records consumed, ${fmt(s.outputs)} outputs, ${s.deadLetters} dead-lettered`,
+    r?.cpuMs
+      ? `CPU ${Math.round((r.cpuMs / s.records) * 1000)} ms per 1k records (process, incl. the ONNX worker)`
+      : "",
     loop ? `event-loop delay p50 ${loop.p50} / p99 ${loop.p99} / max ${loop.max} ms` : "",
     gc ? `GC ${gc.pauses} pauses, ${gc.totalMs} ms in all, p99 ${gc.p99Ms} / max ${gc.maxMs} ms` : "",
   ]

@@ -73,7 +73,7 @@ const args = cli(
     },
     "pipeline-depth": {
       type: "string",
-      default: "2",
+      default: "1",
       help: "runner pipelineDepth (at-least-once chunks per partition awaiting acknowledgement while the next are processed; 0 = none; the runner's default)",
     },
     "fetch-min-bytes": { type: "string", default: "1", help: "runner fetchMinBytes (the runner's default)" },
@@ -259,6 +259,7 @@ async function main(): Promise<void> {
         }
       });
       gcObserver.observe({ entryTypes: ["gc"] });
+      const cpuAtReady = process.cpuUsage();
       print("READY");
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
@@ -266,6 +267,8 @@ async function main(): Promise<void> {
         process.stdin.once("end", resolve);
         process.stdin.resume();
       });
+      const cpu = process.cpuUsage(cpuAtReady);
+      const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
       loopDelay.disable();
       gcObserver.disconnect();
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -284,7 +287,7 @@ async function main(): Promise<void> {
       };
       await running.stop();
       print(
-        `RESULT ${JSON.stringify({ contender, stages: Object.fromEntries(meter.stages), eventLoopDelayMs, gc })}`,
+        `RESULT ${JSON.stringify({ contender, stages: Object.fromEntries(meter.stages), eventLoopDelayMs, gc, cpuMs })}`,
       );
       return;
     }
