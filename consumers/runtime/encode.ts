@@ -80,6 +80,20 @@ export class OutputEncoder {
 }
 
 /** Groups messages by topic, keeping order within each topic. */
+/**
+ * Approximate bytes a message takes in a produce request (key, value, headers, record overhead):
+ * requests are bounded by it, since a partition's record batch must stay under the topic's
+ * max.message.bytes.
+ */
+export function messageSize(m: Message): number {
+  let n = 64;
+  n += m.key ? Buffer.byteLength(m.key as Buffer | string) : 0;
+  n += m.value ? Buffer.byteLength(m.value as Buffer | string) : 0;
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    n += k.length + (v ? Buffer.byteLength(v as Buffer | string) : 0);
+  return n;
+}
+
 export function groupByTopic(items: { topic: string; message: Message }[]): TopicMessages[] {
   const map = new Map<string, Message[]>();
   for (const { topic, message } of items) {

@@ -57,6 +57,25 @@ describe("ProduceQueue", () => {
     await Promise.all(rest);
   });
 
+  it("caps the bytes of one request too (a partition's batch must fit max.message.bytes)", async () => {
+    const s = manualSend();
+    const big = (topic: string, key: string): TopicMessages[] => [
+      { topic, messages: [{ key, value: Buffer.alloc(300) }] },
+    ];
+    const q = new ProduceQueue(s.send, 100, 1000); // ~364 bytes per message with overhead
+    const first = q.enqueue(big("t", "x"));
+    const rest = [q.enqueue(big("t", "a")), q.enqueue(big("t", "b")), q.enqueue(big("t", "c"))];
+    s.requests[0]!.resolve();
+    await first;
+    await tick();
+    expect(s.values(1)).toEqual(["t:a,b"]); // a third would pass 1000 bytes
+    s.requests[1]!.resolve();
+    await tick();
+    expect(s.values(2)).toEqual(["t:c"]);
+    s.requests[2]!.resolve();
+    await Promise.all(rest);
+  });
+
   it("resolves empty outputs at once without a request", async () => {
     const s = manualSend();
     const q = new ProduceQueue(s.send);

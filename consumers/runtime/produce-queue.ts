@@ -2,7 +2,7 @@
  * Group send: chunks from every partition this process consumes share produce requests, like the
  * Java producer's record accumulator. While one request is waiting for the broker's acknowledgement,
  * the chunks that finish processing queue up; when it returns, everything queued goes out in the next
- * request (up to `maxMessages`). No linger timer: under light load a chunk is sent at once, under
+ * request (up to `maxMessages` and `maxBytes`). No linger timer: under light load a chunk is sent at once, under
  * heavy load requests fill up by themselves.
  *
  * Order: entries are sent in the order they were enqueued, one request at a time (the idempotent
@@ -11,20 +11,25 @@
  * of the same partition must never be acknowledged while an earlier one is not.
  */
 import type { Message } from "kafkajs";
-import type { TopicMessages } from "./encode.ts";
+import { messageSize, type TopicMessages } from "./encode.ts";
 
 export type SendBatch = (topicMessages: TopicMessages[]) => Promise<void>;
 
 interface Entry {
   outputs: TopicMessages[];
   count: number;
+  bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
   onFail: ((error: unknown) => void) | undefined;
 }
 
-/** Default cap on the messages of one produce request (≈ 1 MB of typical verdicts). */
+/**
+ * Default caps on one produce request: messages, and bytes (a partition's record batch must stay
+ * under the topic's max.message.bytes, 1 MiB by default; the webhook outbox uses the same bound).
+ */
 export const MAX_MESSAGES_PER_REQUEST = 2000;
+export const MAX_BYTES_PER_REQUEST = 512 * 1024;
 
 export class ProduceQueue {
   private queue: Entry[] = [];
@@ -36,6 +41,7 @@ export class ProduceQueue {
   constructor(
     private readonly send: SendBatch,
     private readonly maxMessages = MAX_MESSAGES_PER_REQUEST,
+    private readonly maxBytes = MAX_BYTES_PER_REQUEST,
   ) {}
 
   /**
@@ -45,17 +51,16 @@ export class ProduceQueue {
    */
   enqueue(outputs: TopicMessages[], onFail?: (error: unknown) => void): Promise<void> {
     let count = 0;
-    for (const t of outputs) count += t.messages.length;
+    let bytes = 0;
+    for (const t of outputs) {
+      count += t.messages.length;
+      for (const m of t.messages) bytes += messageSize(m);
+    }
     if (count === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ outputs, count, resolve, reject, onFail });
+      this.queue.push({ outputs, count, bytes, resolve, reject, onFail });
       if (!this.sending) void this.drain();
     });
-  }
-
-  /** Entries waiting or in flight. */
-  get pending(): number {
-    return this.queue.length;
   }
 
   private async drain(): Promise<void> {
@@ -64,11 +69,13 @@ export class ProduceQueue {
       while (this.queue.length > 0) {
         let taken = 0;
         let total = 0;
-        while (
-          taken < this.queue.length &&
-          (taken === 0 || total + this.queue[taken]!.count <= this.maxMessages)
-        ) {
-          total += this.queue[taken]!.count;
+        let bytes = 0;
+        while (taken < this.queue.length) {
+          const next = this.queue[taken]!;
+          const fits = total + next.count <= this.maxMessages && bytes + next.bytes <= this.maxBytes;
+          if (taken > 0 && !fits) break;
+          total += next.count;
+          bytes += next.bytes;
           taken++;
         }
         const entries = this.queue.splice(0, taken);

@@ -415,15 +415,16 @@ export function createStageRunner(
       refusals.delete(key);
       if (assigned.has(key)) committer.mark(topic, partition, commitOffset);
     })();
-    link.catch(() => {
-      // Not acknowledged: the partition must be re-read from here at the latest (see laneOf).
-      if (lane.resumeAt === undefined || BigInt(firstOffset) < BigInt(lane.resumeAt))
-        lane.resumeAt = firstOffset;
-    });
-    link.catch(noop).finally(() => {
-      lane.pending.shift();
-      if (lane.pending.length === 0 && lanes.get(key) === lane && !lane.broken) lanes.delete(key);
-    });
+    link
+      .catch(() => {
+        // Not acknowledged: the partition must be re-read from here at the latest (see laneOf).
+        if (lane.resumeAt === undefined || BigInt(firstOffset) < BigInt(lane.resumeAt))
+          lane.resumeAt = firstOffset;
+      })
+      .finally(() => {
+        lane.pending.shift();
+        if (lane.pending.length === 0 && lanes.get(key) === lane && !lane.broken) lanes.delete(key);
+      });
     lane.tail = link;
     lane.pending.push(link);
   }

@@ -12,7 +12,7 @@ import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import { errorMessage, VerdictError } from "../../../lib/errors/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
 import { retry } from "../../../lib/retry/index.ts";
-import { groupByTopic } from "../../runtime/index.ts";
+import { groupByTopic, messageSize } from "../../runtime/index.ts";
 
 export interface OutRecord {
   topic: string;
@@ -53,15 +53,6 @@ function permanent(err: unknown): boolean {
   return PERMANENT.has(e?.type ?? "") || PERMANENT.has(e?.originalError?.type ?? "");
 }
 
-function size(m: Message): number {
-  let n = 64;
-  n += m.key ? Buffer.byteLength(m.key as Buffer | string) : 0;
-  n += m.value ? Buffer.byteLength(m.value as Buffer | string) : 0;
-  for (const [k, v] of Object.entries(m.headers ?? {}))
-    n += k.length + (v ? Buffer.byteLength(v as Buffer | string) : 0);
-  return n;
-}
-
 export class Outbox {
   private readonly producer: Producer;
   private pending: Pending[] = [];
@@ -90,7 +81,7 @@ export class Outbox {
   send(records: OutRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const bytes = records.reduce((n, r) => n + size(r.message), 0);
+      const bytes = records.reduce((n, r) => n + messageSize(r.message), 0);
       this.pending.push({ records, bytes, resolve, reject });
       this.pendingRecords += records.length;
       this.flushSoon(
