@@ -8,6 +8,7 @@
  */
 import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import type { TopicMessages } from "./encode.ts";
+import { FreshOnFailureProducer } from "./fresh-producer.ts";
 import { ProduceQueue } from "./produce-queue.ts";
 
 export interface CommitPoint {
@@ -63,29 +64,16 @@ class Mutex {
 }
 
 export function atLeastOnceSink(kafka: Kafka): AtLeastOnceSink {
-  const create = (): Producer =>
+  // Replaced after a refused request (see fresh-producer.ts); the queue sends one request at a time.
+  const producer = new FreshOnFailureProducer(() =>
     kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: PRODUCER_RETRY,
-    });
-  let producer = create();
-  const queue = new ProduceQueue(async (topicMessages) => {
-    try {
-      await producer.sendBatch({ topicMessages, acks: -1 });
-    } catch (err) {
-      // A request the broker refused for good (e.g. MESSAGE_TOO_LARGE) leaves KafkaJS's idempotent
-      // sequence numbers out of step with the broker's: every later request would fail with
-      // OUT_OF_ORDER_SEQUENCE_NUMBER. A new producer (new producer id) starts clean. Requests go one
-      // at a time, so none is in flight on the old one.
-      const old = producer;
-      producer = create();
-      await old.disconnect().catch(() => {});
-      await producer.connect().catch(() => {}); // if this fails, the next send fails and retries it
-      throw err;
-    }
-  });
+    }),
+  );
+  const queue = new ProduceQueue((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
   return {
     delivery: "at-least-once",
     connect: () => producer.connect(),

@@ -8,11 +8,11 @@
  * permanent failure (e.g. a record too large) is not retried forever: it is reported to `onFatal`
  * so the process stops loudly instead of idling with work it can never write.
  */
-import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
+import { type Kafka, type Message, Partitioners } from "kafkajs";
 import { errorMessage, VerdictError } from "../../../lib/errors/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
 import { retry } from "../../../lib/retry/index.ts";
-import { groupByTopic, messageSize } from "../../runtime/index.ts";
+import { FreshOnFailureProducer, groupByTopic, messageSize } from "../../runtime/index.ts";
 
 export interface OutRecord {
   topic: string;
@@ -54,7 +54,8 @@ function permanent(err: unknown): boolean {
 }
 
 export class Outbox {
-  private readonly producer: Producer;
+  /** Replaced after a failed send, so a retry never meets stale idempotent sequence numbers. */
+  private readonly producer: FreshOnFailureProducer;
   private pending: Pending[] = [];
   private pendingRecords = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -66,12 +67,14 @@ export class Outbox {
     private readonly logger: Logger,
     private readonly options: OutboxOptions = {},
   ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = new FreshOnFailureProducer(() =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    );
   }
 
   connect(): Promise<void> {
