@@ -18,6 +18,29 @@ function manualSend() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/**
+ * Sends `first`, queues `rest` behind it, then acknowledges request by request and checks what each
+ * following request carried.
+ */
+async function expectGrouping(
+  s: ReturnType<typeof manualSend>,
+  q: ProduceQueue,
+  first: TopicMessages[],
+  rest: TopicMessages[][],
+  requests: string[][],
+): Promise<void> {
+  const sent = q.enqueue(first);
+  const queued = rest.map((r) => q.enqueue(r));
+  s.requests[0]!.resolve();
+  await sent;
+  for (let i = 0; i < requests.length; i++) {
+    await tick();
+    expect(s.values(i + 1)).toEqual(requests[i]);
+    s.requests[i + 1]!.resolve();
+  }
+  await Promise.all(queued);
+}
+
 describe("ProduceQueue", () => {
   it("sends at once when idle, and groups what queues up behind a request in flight, in order", async () => {
     const s = manualSend();
@@ -44,17 +67,14 @@ describe("ProduceQueue", () => {
   it("caps the messages of one request, never splitting an entry", async () => {
     const s = manualSend();
     const q = new ProduceQueue(s.send, 3);
-    const first = q.enqueue(out("t", "x"));
-    const rest = [q.enqueue(out("t", "a", "b")), q.enqueue(out("t", "c", "d")), q.enqueue(out("t", "e"))];
-    s.requests[0]!.resolve();
-    await first;
-    await tick();
-    expect(s.values(1)).toEqual(["t:a,b"]); // a,b + c,d would be 4 > 3
-    s.requests[1]!.resolve();
-    await tick();
-    expect(s.values(2)).toEqual(["t:c,d,e"]);
-    s.requests[2]!.resolve();
-    await Promise.all(rest);
+    // a,b + c,d would be 4 > 3
+    await expectGrouping(
+      s,
+      q,
+      out("t", "x"),
+      [out("t", "a", "b"), out("t", "c", "d"), out("t", "e")],
+      [["t:a,b"], ["t:c,d,e"]],
+    );
   });
 
   it("caps the bytes of one request too (a partition's batch must fit max.message.bytes)", async () => {
@@ -63,17 +83,14 @@ describe("ProduceQueue", () => {
       { topic, messages: [{ key, value: Buffer.alloc(300) }] },
     ];
     const q = new ProduceQueue(s.send, 100, 1000); // ~364 bytes per message with overhead
-    const first = q.enqueue(big("t", "x"));
-    const rest = [q.enqueue(big("t", "a")), q.enqueue(big("t", "b")), q.enqueue(big("t", "c"))];
-    s.requests[0]!.resolve();
-    await first;
-    await tick();
-    expect(s.values(1)).toEqual(["t:a,b"]); // a third would pass 1000 bytes
-    s.requests[1]!.resolve();
-    await tick();
-    expect(s.values(2)).toEqual(["t:c"]);
-    s.requests[2]!.resolve();
-    await Promise.all(rest);
+    // a third would pass 1000 bytes
+    await expectGrouping(
+      s,
+      q,
+      big("t", "x"),
+      [big("t", "a"), big("t", "b"), big("t", "c")],
+      [["t:a,b"], ["t:c"]],
+    );
   });
 
   it("resolves empty outputs at once without a request", async () => {

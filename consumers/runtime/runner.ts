@@ -203,8 +203,26 @@ export function createStageRunner(
     };
   }
 
-  /** Runs a chunk through the stage and encodes its outputs and dead letters, in input order. */
-  async function prepareChunk(batch: Batch, messages: KafkaMessage[]): Promise<PreparedChunk> {
+  /**
+   * Runs a chunk through the stage and encodes its outputs and dead letters, in input order. A chunk
+   * may take longer than the session timeout (a record retrying with backoff, the features stage's
+   * label gate waiting): the membership is kept alive meanwhile, or the group rebalances and the
+   * partition's uncommitted records are processed twice.
+   */
+  async function prepareChunk(
+    batch: Batch,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<PreparedChunk> {
+    const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
+    try {
+      return await processAndEncode(batch, messages);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function processAndEncode(batch: Batch, messages: KafkaMessage[]): Promise<PreparedChunk> {
     const { topic, partition } = batch;
     const started = now();
     const items = messages.map((m) => workItem(topic, partition, m));
@@ -380,19 +398,13 @@ export function createStageRunner(
     const step = (async () => {
       await previousStep;
       if (lane.broken) return undefined;
-      // A chunk may take longer than the session timeout (a record retrying with backoff, the
-      // features stage's label gate waiting): keep the membership alive meanwhile, or the group
-      // rebalances and the partition's uncommitted records are processed twice.
-      const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
       let prepared: PreparedChunk;
       try {
-        prepared = await prepareChunk(batch, chunk);
+        prepared = await prepareChunk(batch, chunk, heartbeat);
       } catch (err) {
         breakLane(err, "chunk failed: re-reading the partition from it");
         if (state === "running") fatal ??= err;
         throw err;
-      } finally {
-        clearInterval(beat);
       }
       if (lane.broken) return undefined;
       const sent = out.send(prepared.outputs, (err) =>
@@ -516,13 +528,7 @@ export function createStageRunner(
               continue;
             }
             // exactly-once: process, then outputs + offsets in one transaction, one chunk at a time.
-            const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
-            let prepared: PreparedChunk;
-            try {
-              prepared = await prepareChunk(batch, chunk);
-            } finally {
-              clearInterval(beat);
-            }
+            const prepared = await prepareChunk(batch, chunk, heartbeat);
             await sink.deliver(prepared.outputs, { topic, partition, lastOffset: through });
             resolveOffset(last);
             chunkDelivered(prepared);
