@@ -82,6 +82,16 @@ const args = cli(
       default: "5000",
       help: "runner fetchMaxWaitMs (the runner's default)",
     },
+    "max-bytes-per-partition": {
+      type: "string",
+      default: "2097152",
+      help: "runner maxBytesPerPartition (fetch bound per partition; the runner's default)",
+    },
+    "max-bytes": {
+      type: "string",
+      default: "16777216",
+      help: "runner maxBytes (fetch bound; the runner's default)",
+    },
     "onnx-threads": {
       type: "string",
       help: "ONNX Runtime intraOpNumThreads for the inference stage (default: the app's, i.e. ONNX Runtime's)",
@@ -117,6 +127,8 @@ const runnerSettings = {
   fetchMinBytes: num(args, "fetch-min-bytes"),
   fetchMaxWaitMs: num(args, "fetch-max-wait-ms"),
   chunkSize: num(args, "chunk-size"),
+  maxBytesPerPartition: num(args, "max-bytes-per-partition"),
+  maxBytes: num(args, "max-bytes"),
 };
 
 function print(line: string): void {
