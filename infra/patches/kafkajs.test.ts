@@ -37,7 +37,9 @@ interface RecordInput {
 
 const group = require("kafkajs/src/producer/groupMessagesPerPartition.js") as Group;
 const Encoder = require("kafkajs/src/protocol/encoder.js") as EncoderClass;
-const Decoder = require("kafkajs/src/protocol/decoder.js") as new (b: Buffer) => { readVarInt(): number };
+const Decoder = require("kafkajs/src/protocol/decoder.js") as new (
+  b: Buffer,
+) => { offset: number; readVarInt(): number; readVarLong(): { toString(): string } };
 const Long = require("kafkajs/src/utils/long.js") as { fromValue(v: unknown): unknown };
 const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (
   r: RecordInput,
@@ -216,5 +218,43 @@ describe("postinstall patches of KafkaJS (infra/patches/kafkajs.mjs)", () => {
       );
       expect(headers).toEqual(expected);
     }
+  });
+
+  it("read varlongs exactly, through numbers up to 49 bits and Long beyond", () => {
+    const values = [
+      ...int32s.map(BigInt),
+      2n ** 48n,
+      -(2n ** 48n),
+      2n ** 49n,
+      2n ** 53n + 1n,
+      -(2n ** 62n),
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ];
+    for (let i = 0; i < 100; i++) values.push(BigInt(Math.floor((Math.random() * 2 - 1) * 2 ** 52)));
+    const bytes = Buffer.concat(values.map(referenceVarint));
+    const d = new Decoder(bytes);
+    for (const v of values) expect(d.readVarLong().toString(), String(v)).toBe(String(v));
+    expect(d.offset).toBe(bytes.length);
+  });
+
+  it("decode offsets and timestamps beyond 2^53 with Long, and repeated or odd header keys as the original", () => {
+    const bytes = encodeRecord({
+      key: "k",
+      value: "v",
+      offsetDelta: 7,
+      timestampDelta: 3,
+      headers: { dup: ["1", "2", "3"], ["__proto__"]: "p", constructor: "c" },
+    }).buffer;
+    const d = new Decoder(bytes);
+    d.readVarInt();
+    const r = decodeRecord(d, { firstOffset: "9007199254740990", firstTimestamp: "-9007199254740995" });
+    expect(r.offset).toBe("9007199254740997");
+    expect(r.timestamp).toBe("-9007199254740992");
+    expect(Object.keys(r.headers)).toEqual(["dup", "__proto__", "constructor"]);
+    expect((r.headers.dup as Buffer[]).map(String)).toEqual(["1", "2", "3"]);
+    expect(String(Object.getOwnPropertyDescriptor(r.headers, "__proto__")?.value)).toBe("p");
+    expect(Object.getPrototypeOf(r.headers)).toBe(Object.prototype);
+    expect(String(r.headers.constructor)).toBe("c");
   });
 });
