@@ -8,14 +8,17 @@ import type { Redis } from "ioredis";
 import { VerdictError } from "../../lib/errors/index.ts";
 
 export interface DedupeStore {
-  /** Returns true when `eventId` was first seen at another position within the window. */
-  isDuplicate(eventId: string, position: string, windowMs: number, now: number): Promise<boolean>;
+  /**
+   * True when `eventId` was first seen at another position within the window. An in-process store
+   * answers synchronously, so a fused in-memory chain makes no promise for it.
+   */
+  isDuplicate(eventId: string, position: string, windowMs: number, now: number): boolean | Promise<boolean>;
 }
 
 export function memoryDedupe(maxEntries = 1_000_000): DedupeStore {
   const seen = new Map<string, { position: string; expires: number }>();
   return {
-    async isDuplicate(eventId, position, windowMs, now) {
+    isDuplicate(eventId, position, windowMs, now) {
       const entry = seen.get(eventId);
       if (entry && entry.expires > now) return entry.position !== position;
       seen.delete(eventId);

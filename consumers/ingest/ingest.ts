@@ -1,7 +1,7 @@
 /** The ingestion stage: validate, normalize, dedupe; outputs one ingested event or nothing (duplicate). */
 
 import { TOPICS } from "../../topology/index.ts";
-import { input, type Stage, type StageContext } from "../runtime/index.ts";
+import { input, isPromise, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
 import type { DedupeStore } from "./dedupe.ts";
 import { memoryDedupe } from "./dedupe.ts";
 import { type IngestSettings, parseIngestSettings } from "./options.ts";
@@ -20,10 +20,19 @@ export function createIngestStage(deps: IngestDeps = {}): Stage {
   const settings = parseIngestSettings(deps.settings);
   const dedupe = deps.dedupe ?? memoryDedupe();
 
-  async function duplicate(eventId: string, ctx: StageContext): Promise<boolean> {
-    const dup = await dedupe.isDuplicate(eventId, position(ctx), settings.dedupeWindowMs, ctx.now());
-    if (dup) ctx.logger.info({ eventId, offset: ctx.offset }, "duplicate event dropped");
-    return dup;
+  /** Outputs `value` unless its event id is a duplicate; synchronous when the dedupe store is. */
+  function unlessDuplicate(
+    eventId: string,
+    ctx: StageContext,
+    output: StageOutput,
+  ): StageOutput[] | Promise<StageOutput[]> {
+    const decide = (dup: boolean): StageOutput[] => {
+      if (!dup) return [output];
+      ctx.logger.info({ eventId, offset: ctx.offset }, "duplicate event dropped");
+      return [];
+    };
+    const dup = dedupe.isDuplicate(eventId, position(ctx), settings.dedupeWindowMs, ctx.now());
+    return isPromise(dup) ? dup.then(decide) : decide(dup);
   }
 
   return {
@@ -31,15 +40,13 @@ export function createIngestStage(deps: IngestDeps = {}): Stage {
     concurrency: "per-key",
     produces: [TOPICS.transactionIngested, TOPICS.postIngested],
     inputs: [
-      input(TOPICS.transactionCreated, async (tx, ctx) => {
+      input(TOPICS.transactionCreated, (tx, ctx) => {
         const value = normalizeTransaction(tx, ctx.now(), settings);
-        if (await duplicate(value.eventId, ctx)) return [];
-        return [{ topic: TOPICS.transactionIngested, value }];
+        return unlessDuplicate(value.eventId, ctx, { topic: TOPICS.transactionIngested, value });
       }),
-      input(TOPICS.postSubmitted, async (post, ctx) => {
+      input(TOPICS.postSubmitted, (post, ctx) => {
         const value = normalizePost(post, ctx.now(), settings);
-        if (await duplicate(value.eventId, ctx)) return [];
-        return [{ topic: TOPICS.postIngested, value }];
+        return unlessDuplicate(value.eventId, ctx, { topic: TOPICS.postIngested, value });
       }),
     ],
   };

@@ -6,7 +6,14 @@
  */
 import { VerdictError } from "../../lib/errors/index.ts";
 import { HopContext } from "./context.ts";
-import type { Concurrency, Stage, StageContext, StageInput, StageOutput } from "./types.ts";
+import {
+  type Concurrency,
+  isPromise,
+  type Stage,
+  type StageContext,
+  type StageInput,
+  type StageOutput,
+} from "./types.ts";
 
 export interface FuseOptions {
   name?: string;
@@ -38,10 +45,6 @@ export class FusedStageError extends VerdictError {
       },
     );
   }
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown })?.then === "function";
 }
 
 export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {

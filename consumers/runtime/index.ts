@@ -23,6 +23,7 @@ export { atLeastOnceSink, type CommitPoint, exactlyOnceSink, type Sink } from ".
 export {
   type Concurrency,
   input,
+  isPromise,
   type Stage,
   type StageContext,
   type StageHandler,

@@ -6,12 +6,13 @@
 import { errorMessage, isRetriable } from "../../lib/errors/index.ts";
 import { backoffDelay, sleep } from "../../lib/retry/index.ts";
 import type { ErrorPolicy } from "./options.ts";
-import type { Concurrency, StageOutput } from "./types.ts";
+import { type Concurrency, isPromise, type StageOutput } from "./types.ts";
 
 export interface WorkItem {
   /** Records with the same key run in order in "per-key" mode. */
   key: string | null;
-  run(attempt: number): Promise<StageOutput[]>;
+  /** May answer synchronously (a fused chain of in-memory stages): no promise is made then. */
+  run(attempt: number): StageOutput[] | Promise<StageOutput[]>;
 }
 
 export type RecordResult =
@@ -27,39 +28,66 @@ export interface ProcessOptions {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-/** One record with retries as the policy says. Never throws except on abort. */
-export async function runWithPolicy(item: WorkItem, options: ProcessOptions): Promise<RecordResult> {
+/**
+ * One record with retries as the policy says. Never throws except on abort. The first attempt runs
+ * without a promise of its own when the stage answers synchronously (the common case of a fused
+ * in-memory chain); a failure continues on the asynchronous retry path.
+ */
+export function runWithPolicy(item: WorkItem, options: ProcessOptions): RecordResult | Promise<RecordResult> {
+  options.signal.throwIfAborted();
+  let outputs: StageOutput[] | Promise<StageOutput[]>;
+  try {
+    outputs = item.run(1);
+  } catch (error) {
+    return afterFailure(item, options, 1, error);
+  }
+  if (!isPromise(outputs)) return { kind: "ok", outputs, attempts: 1 };
+  return outputs.then(
+    (o): RecordResult => ({ kind: "ok", outputs: o, attempts: 1 }),
+    (error) => afterFailure(item, options, 1, error),
+  );
+}
+
+/** What the policy says after attempt `attempt` failed with `error`: give up, or back off and retry. */
+async function afterFailure(
+  item: WorkItem,
+  options: ProcessOptions,
+  failed: number,
+  firstError: unknown,
+): Promise<RecordResult> {
   const { policy, signal } = options;
-  for (let attempt = 1; ; attempt++) {
+  let error = firstError;
+  for (let attempt = failed; ; attempt++) {
+    if (signal.aborted) throw signal.reason;
+    if (!isRetriable(error)) {
+      return policy.onPoison === "fail"
+        ? { kind: "fatal", error, attempts: attempt }
+        : { kind: "poison", error, attempts: attempt };
+    }
+    if (attempt >= policy.attempts && policy.onRetriesExhausted !== "block") {
+      return policy.onRetriesExhausted === "dlq"
+        ? { kind: "poison", error, attempts: attempt }
+        : { kind: "fatal", error, attempts: attempt };
+    }
+    // "block": keep trying with capped backoff; nothing past this record is committed meanwhile.
+    const delayMs = backoffDelay(
+      "exponential",
+      Math.min(attempt, 20),
+      policy.initialDelayMs,
+      policy.maxDelayMs,
+      0.5,
+    );
+    try {
+      options.onRetry?.({ attempt, delayMs, error });
+    } catch {
+      // instrumentation must never break processing
+    }
+    await sleep(delayMs, signal);
     signal.throwIfAborted();
     try {
-      return { kind: "ok", outputs: await item.run(attempt), attempts: attempt };
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (!isRetriable(error)) {
-        return policy.onPoison === "fail"
-          ? { kind: "fatal", error, attempts: attempt }
-          : { kind: "poison", error, attempts: attempt };
-      }
-      if (attempt >= policy.attempts && policy.onRetriesExhausted !== "block") {
-        return policy.onRetriesExhausted === "dlq"
-          ? { kind: "poison", error, attempts: attempt }
-          : { kind: "fatal", error, attempts: attempt };
-      }
-      // "block": keep trying with capped backoff; nothing past this record is committed meanwhile.
-      const delayMs = backoffDelay(
-        "exponential",
-        Math.min(attempt, 20),
-        policy.initialDelayMs,
-        policy.maxDelayMs,
-        0.5,
-      );
-      try {
-        options.onRetry?.({ attempt, delayMs, error });
-      } catch {
-        // instrumentation must never break processing
-      }
-      await sleep(delayMs, signal);
+      return { kind: "ok", outputs: await item.run(attempt + 1), attempts: attempt + 1 };
+    } catch (next) {
+      error = next;
     }
   }
 }
@@ -67,7 +95,10 @@ export async function runWithPolicy(item: WorkItem, options: ProcessOptions): Pr
 export async function processChunk(items: WorkItem[], options: ProcessOptions): Promise<RecordResult[]> {
   const results: RecordResult[] = new Array(items.length);
   if (options.concurrency === "sequential") {
-    for (let i = 0; i < items.length; i++) results[i] = await runWithPolicy(items[i]!, options);
+    for (let i = 0; i < items.length; i++) {
+      const r = runWithPolicy(items[i]!, options);
+      results[i] = isPromise(r) ? await r : r;
+    }
     return results;
   }
   // per-key: one lane per key, lanes run concurrently (bounded), each lane in input order.
@@ -86,7 +117,10 @@ export async function processChunk(items: WorkItem[], options: ProcessOptions): 
   const worker = async () => {
     while (next < queue.length) {
       const lane = queue[next++]!;
-      for (const i of lane) results[i] = await runWithPolicy(items[i]!, options);
+      for (const i of lane) {
+        const r = runWithPolicy(items[i]!, options);
+        results[i] = isPromise(r) ? await r : r;
+      }
     }
   };
   const workers = Array.from({ length: Math.min(options.maxInFlight, queue.length) }, worker);

@@ -183,22 +183,30 @@ export function createStageRunner(
     return {
       key,
       headers,
-      run: async (attempt) => {
-        const { value } = await deps.codec.decode(input.topic, message.value);
-        const ctx = new RecordContext(
-          stage.name,
-          topic,
-          partition,
-          message.offset,
-          key,
-          headers,
-          Number(message.timestamp),
-          attempt,
-          abort.signal,
-          now,
-          logger,
-        );
-        return input.handle(value, ctx);
+      run: (attempt) => {
+        const handle = (value: unknown) =>
+          input.handle(
+            value as never,
+            new RecordContext(
+              stage.name,
+              topic,
+              partition,
+              message.offset,
+              key,
+              headers,
+              Number(message.timestamp),
+              attempt,
+              abort.signal,
+              now,
+              logger,
+            ),
+          );
+        // Synchronous once the writer schema is known: a fused in-memory chain then answers without
+        // a promise until a stage (inference) makes one.
+        const known = deps.codec.decodeSync(input.topic, message.value);
+        return known
+          ? handle(known.value)
+          : deps.codec.decode(input.topic, message.value).then((d) => handle(d.value));
       },
     };
   }

@@ -76,3 +76,8 @@ export interface Stage {
 export function input<S extends SchemaName>(topic: TopicDescriptor<S>, handle: StageHandler<S>): StageInput {
   return { topic, handle: handle as unknown as StageHandler };
 }
+
+/** Whether a stage's answer is a promise (stages may answer synchronously; see StageHandler). */
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown })?.then === "function";
+}

@@ -12,8 +12,8 @@ import type {
   Scored,
 } from "../../schemas/generated/types.ts";
 import { TOPICS } from "../../topology/index.ts";
-import { input, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
-import type { ModelCatalog } from "./catalog.ts";
+import { input, isPromise, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
+import type { ModelCatalog, ModelInfo } from "./catalog.ts";
 import { parseScoringPolicy, type ScoringPolicy, type ScoringPolicyInput } from "./options.ts";
 import { decideFraud, decideModeration, type PolicyResult } from "./policy.ts";
 import type { Decision } from "./rules.ts";
@@ -62,8 +62,25 @@ export function createScoringStage(
     return { topic: TOPICS.reviewRequests, key: scored.key, value };
   }
 
-  async function info(scored: Scored) {
-    return scored.model.provider === "rules" ? undefined : deps.catalog?.describe(scored.model);
+  /** Looked-up model infos by name@version: known after a model's first verdict, so no promise then. */
+  const infos = new Map<string, ModelInfo | undefined>();
+  function info(scored: Scored): ModelInfo | undefined | Promise<ModelInfo | undefined> {
+    if (scored.model.provider === "rules" || !deps.catalog) return undefined;
+    const id = `${scored.model.name}@${scored.model.version}`;
+    if (infos.has(id)) return infos.get(id);
+    return deps.catalog.describe(scored.model).then((i) => {
+      infos.set(id, i);
+      return i;
+    });
+  }
+
+  /** Calls `decide` with the model's info: synchronously when it is known, else once it is. */
+  function withInfo(
+    scored: Scored,
+    decide: (info: ModelInfo | undefined) => StageOutput[],
+  ): StageOutput[] | Promise<StageOutput[]> {
+    const i = info(scored);
+    return isPromise(i) ? i.then(decide) : decide(i);
   }
 
   return {
@@ -72,53 +89,57 @@ export function createScoringStage(
     produces: [TOPICS.fraudVerdicts, TOPICS.moderationVerdicts, TOPICS.reviewRequests],
     policy,
     inputs: [
-      input(TOPICS.transactionScored, async (scored, ctx) => {
+      input(TOPICS.transactionScored, (scored, ctx) => {
         const started = performance.now();
-        const result = decideFraud(scored, policy.fraud, await info(scored));
-        const decidedAt = ctx.now();
-        const verdict: FraudVerdict = {
-          eventId: scored.eventId,
-          transactionId: scored.subjectId,
-          customerId: scored.key,
-          decision: result.decision,
-          score: result.score,
-          reasons: result.reasons,
-          model: scored.model,
-          occurredAt: scored.occurredAt,
-          decidedAt,
-          timings: timings(scored, ctx, started, decidedAt),
-        };
-        if (result.decision !== "APPROVE") {
-          logger.debug(
-            { eventId: scored.eventId, decision: result.decision, by: result.decidedBy },
-            "fraud verdict",
-          );
-        }
-        return [
-          { topic: TOPICS.fraudVerdicts, key: scored.key, value: verdict },
-          ...(result.review ? [review(scored, result, decidedAt)] : []),
-        ];
+        return withInfo(scored, (modelInfo) => {
+          const result = decideFraud(scored, policy.fraud, modelInfo);
+          const decidedAt = ctx.now();
+          const verdict: FraudVerdict = {
+            eventId: scored.eventId,
+            transactionId: scored.subjectId,
+            customerId: scored.key,
+            decision: result.decision,
+            score: result.score,
+            reasons: result.reasons,
+            model: scored.model,
+            occurredAt: scored.occurredAt,
+            decidedAt,
+            timings: timings(scored, ctx, started, decidedAt),
+          };
+          if (result.decision !== "APPROVE") {
+            logger.debug(
+              { eventId: scored.eventId, decision: result.decision, by: result.decidedBy },
+              "fraud verdict",
+            );
+          }
+          return [
+            { topic: TOPICS.fraudVerdicts, key: scored.key, value: verdict },
+            ...(result.review ? [review(scored, result, decidedAt)] : []),
+          ];
+        });
       }),
-      input(TOPICS.postScored, async (scored, ctx) => {
+      input(TOPICS.postScored, (scored, ctx) => {
         const started = performance.now();
-        const result = decideModeration(scored, policy.moderation, await info(scored));
-        const decidedAt = ctx.now();
-        const verdict: ModerationVerdict = {
-          eventId: scored.eventId,
-          postId: scored.subjectId,
-          authorId: scored.key,
-          decision: result.decision,
-          score: result.score,
-          reasons: result.reasons,
-          model: scored.model,
-          occurredAt: scored.occurredAt,
-          decidedAt,
-          timings: timings(scored, ctx, started, decidedAt),
-        };
-        return [
-          { topic: TOPICS.moderationVerdicts, key: scored.key, value: verdict },
-          ...(result.review ? [review(scored, result, decidedAt)] : []),
-        ];
+        return withInfo(scored, (modelInfo) => {
+          const result = decideModeration(scored, policy.moderation, modelInfo);
+          const decidedAt = ctx.now();
+          const verdict: ModerationVerdict = {
+            eventId: scored.eventId,
+            postId: scored.subjectId,
+            authorId: scored.key,
+            decision: result.decision,
+            score: result.score,
+            reasons: result.reasons,
+            model: scored.model,
+            occurredAt: scored.occurredAt,
+            decidedAt,
+            timings: timings(scored, ctx, started, decidedAt),
+          };
+          return [
+            { topic: TOPICS.moderationVerdicts, key: scored.key, value: verdict },
+            ...(result.review ? [review(scored, result, decidedAt)] : []),
+          ];
+        });
       }),
     ],
   };

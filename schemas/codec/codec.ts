@@ -34,6 +34,8 @@ export class AvroCodec {
   private readonly readers = new Map<string, avro.Type>();
   private readonly ids = new Map<string, Promise<number>>();
   private readonly resolvers = new Map<string, avro.Type | avro.Resolver>();
+  /** Writer schemas by registry id (ids are immutable in a registry: cached for good). */
+  private readonly writers = new Map<number, avro.Type>();
 
   constructor(
     private readonly registry: SchemaRegistryPort,
@@ -85,6 +87,22 @@ export class AvroCodec {
     topic: CodecTopic<S>,
     buffer: Buffer | null,
   ): Promise<DecodedValue<SchemaTypes[S]>> {
+    const known = this.decodeSync(topic, buffer);
+    if (known) return known;
+    const schemaId = (buffer as Buffer).readUInt32BE(1);
+    this.writers.set(schemaId, await this.registry.writerType(schemaId));
+    return this.decodeSync(topic, buffer)!;
+  }
+
+  /**
+   * Decodes without waiting when the writer schema (by id) was seen before, which is every record
+   * after a topic's first: undefined when the registry must be asked (then use decode()). Throws the
+   * same errors as decode() for a record that can never be decoded.
+   */
+  decodeSync<S extends keyof SchemaTypes>(
+    topic: CodecTopic<S>,
+    buffer: Buffer | null,
+  ): DecodedValue<SchemaTypes[S]> | undefined {
     if (!buffer || buffer.length < HEADER_LENGTH) {
       throw new UnrecoverableError(
         "VERDICT_ERR_DECODE_MAGIC",
@@ -98,7 +116,8 @@ export class AvroCodec {
       );
     }
     const schemaId = buffer.readUInt32BE(1);
-    const writer = await this.registry.writerType(schemaId);
+    const writer = this.writers.get(schemaId);
+    if (!writer) return undefined;
     const reader = this.readerType(topic.valueSchema);
     const key = `${topic.valueSchema}\u0000${schemaId}`;
     let resolver = this.resolvers.get(key);

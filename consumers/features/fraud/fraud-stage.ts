@@ -15,11 +15,11 @@ import type {
   TransactionIngested,
 } from "../../../schemas/generated/types.ts";
 import { TOPICS } from "../../../topology/index.ts";
-import { input, type Stage, type StageContext, type StageOutput } from "../../runtime/types.ts";
-import type { FeatureStore, TransactionSnapshot } from "../store/index.ts";
+import { input, isPromise, type Stage, type StageContext, type StageOutput } from "../../runtime/types.ts";
+import type { FeatureStore, LabelResult, TransactionFact, TransactionSnapshot } from "../store/index.ts";
 import { computeFraudFeatureVector, toFeatureRecord } from "./compute.ts";
 import { FEATURE_SET, FRAUD_WINDOW_QUERY } from "./definitions.ts";
-import { LabelGate } from "./label-gate.ts";
+import { type GateResult, LabelGate } from "./label-gate.ts";
 import { type FraudStageOptionsInput, resolveFraudStageOptions } from "./options.ts";
 
 export interface FraudFeatureStageDeps {
@@ -49,13 +49,14 @@ export interface FraudComputation {
 }
 
 export interface FraudFeatureStage extends Stage {
-  onTransaction(tx: TransactionIngested, ctx: StageContext): Promise<StageOutput[]>;
-  onLabel(label: FraudLabelReported, ctx: StageContext): Promise<StageOutput[]>;
-  /** The transaction path without the StageOutput envelope. */
+  /** Synchronous with an in-process store unless the label gate must wait; a promise otherwise. */
+  onTransaction(tx: TransactionIngested, ctx: StageContext): StageOutput[] | Promise<StageOutput[]>;
+  onLabel(label: FraudLabelReported, ctx: StageContext): StageOutput[] | Promise<StageOutput[]>;
+  /** The transaction path without the StageOutput envelope (synchronous as onTransaction). */
   compute(
     tx: TransactionIngested,
     ctx?: Partial<Pick<StageContext, "now" | "signal" | "partition">>,
-  ): Promise<FraudComputation>;
+  ): FraudComputation | Promise<FraudComputation>;
   stats(): Readonly<FraudFeatureStats>;
 }
 
@@ -73,10 +74,13 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
     incomplete: 0,
   };
 
-  async function compute(
-    tx: TransactionIngested,
-    ctx?: Partial<Pick<StageContext, "now" | "signal" | "partition">>,
-  ): Promise<FraudComputation> {
+  type Ctx = Partial<Pick<StageContext, "now" | "signal" | "partition">>;
+
+  /**
+   * Records the transaction and computes its features. Synchronous with an in-process store when the
+   * label gate is open (the fused default), so the chain makes no promise here; a promise otherwise.
+   */
+  function compute(tx: TransactionIngested, ctx?: Ctx): FraudComputation | Promise<FraudComputation> {
     checkTransaction(tx);
     const fact = {
       transactionId: tx.transactionId,
@@ -86,18 +90,49 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
       amount: tx.amount,
     };
     const partition = ctx?.partition;
-    let snapshot = await store.recordTransaction(fact, FRAUD_WINDOW_QUERY, partition);
-    const duplicate = snapshot.duplicate;
+    if (store.recordTransactionSync) {
+      return gated(tx, fact, store.recordTransactionSync(fact, FRAUD_WINDOW_QUERY, partition), ctx);
+    }
+    return store.recordTransaction(fact, FRAUD_WINDOW_QUERY, partition).then((s) => gated(tx, fact, s, ctx));
+  }
+
+  function gated(
+    tx: TransactionIngested,
+    fact: TransactionFact,
+    snapshot: TransactionSnapshot,
+    ctx?: Ctx,
+  ): FraudComputation | Promise<FraudComputation> {
+    const open = gate.immediate(tx.occurredAt, snapshot.labelWatermark);
+    return open ? finish(tx, snapshot, open) : waitForLabels(tx, fact, snapshot, ctx);
+  }
+
+  async function waitForLabels(
+    tx: TransactionIngested,
+    fact: TransactionFact,
+    first: TransactionSnapshot,
+    ctx?: Ctx,
+  ): Promise<FraudComputation> {
+    const partition = ctx?.partition;
+    let snapshot = first;
     const result = await gate.wait(tx.occurredAt, snapshot.labelWatermark, ctx?.now ?? Date.now, ctx?.signal);
     if (result.waitedMs > 0 || result.timedOut) stats.gateWaits++;
     if (result.timedOut) stats.gateTimeouts++;
     if (result.watermark !== snapshot.labelWatermark) {
       // Labels arrived while waiting: read again (idempotent: the transaction is already recorded).
-      snapshot = { ...(await store.recordTransaction(fact, FRAUD_WINDOW_QUERY, partition)), duplicate };
+      const again = await store.recordTransaction(fact, FRAUD_WINDOW_QUERY, partition);
+      snapshot = { ...again, duplicate: first.duplicate };
     }
+    return finish(tx, snapshot, result);
+  }
+
+  function finish(
+    tx: TransactionIngested,
+    snapshot: TransactionSnapshot,
+    gate: GateResult,
+  ): FraudComputation {
     stats.transactions++;
-    if (duplicate) stats.duplicateTransactions++;
-    if (!result.complete) stats.incomplete++;
+    if (snapshot.duplicate) stats.duplicateTransactions++;
+    if (!gate.complete) stats.incomplete++;
     const vector = computeFraudFeatureVector(tx, snapshot);
     const value: TransactionFeatures = {
       eventId: tx.eventId,
@@ -109,30 +144,34 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
       featureSet: FEATURE_SET,
       features: toFeatureRecord(vector),
     };
-    return { value, vector, snapshot, complete: result.complete };
+    return { value, vector, snapshot, complete: gate.complete };
   }
 
-  async function onTransaction(tx: TransactionIngested, ctx: StageContext): Promise<StageOutput[]> {
-    const { value } = await compute(tx, ctx);
-    return [{ topic: TOPICS.transactionFeatures, value, key: tx.customerId, eventId: tx.eventId }];
+  function onTransaction(tx: TransactionIngested, ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
+    const toOutputs = ({ value }: FraudComputation): StageOutput[] => [
+      { topic: TOPICS.transactionFeatures, value, key: tx.customerId, eventId: tx.eventId },
+    ];
+    const c = compute(tx, ctx);
+    return isPromise(c) ? c.then(toOutputs) : toOutputs(c);
   }
 
-  async function onLabel(label: FraudLabelReported, ctx: StageContext): Promise<StageOutput[]> {
+  function onLabel(label: FraudLabelReported, ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
     checkLabel(label);
-    const result = await store.recordLabel(
-      {
-        eventId: label.eventId,
-        transactionId: label.transactionId,
-        terminalId: label.terminalId,
-        isFraud: label.isFraud,
-        transactionOccurredAt: label.transactionOccurredAt,
-        occurredAt: label.occurredAt,
-      },
-      ctx.partition,
-    );
-    stats.labels++;
-    if (result.duplicate) stats.duplicateLabels++;
-    return [];
+    const fact = {
+      eventId: label.eventId,
+      transactionId: label.transactionId,
+      terminalId: label.terminalId,
+      isFraud: label.isFraud,
+      transactionOccurredAt: label.transactionOccurredAt,
+      occurredAt: label.occurredAt,
+    };
+    const counted = (result: LabelResult): StageOutput[] => {
+      stats.labels++;
+      if (result.duplicate) stats.duplicateLabels++;
+      return [];
+    };
+    if (store.recordLabelSync) return counted(store.recordLabelSync(fact, ctx.partition));
+    return store.recordLabel(fact, ctx.partition).then(counted);
   }
 
   return {

@@ -35,15 +35,22 @@ export class LabelGate {
     return watermark > t - this.options.allowedLatenessMs;
   }
 
+  /** The gate's answer when it needs no waiting (open, waiting off, or stalled); else undefined. */
+  immediate(t: number, watermark: number): GateResult | undefined {
+    if (this.isOpen(t, watermark)) return { watermark, complete: true, waitedMs: 0, timedOut: false };
+    if (this.options.maxWaitMs === 0 || watermark === this.stalledAt) {
+      return { watermark, complete: false, waitedMs: 0, timedOut: false };
+    }
+    return undefined;
+  }
+
   /**
    * Given the watermark read with the snapshot, waits (when configured) until the gate opens.
    * Returns the final watermark; the caller re-reads the state when it changed.
    */
   async wait(t: number, watermark: number, now: () => number, signal?: AbortSignal): Promise<GateResult> {
-    if (this.isOpen(t, watermark)) return { watermark, complete: true, waitedMs: 0, timedOut: false };
-    if (this.options.maxWaitMs === 0 || watermark === this.stalledAt) {
-      return { watermark, complete: false, waitedMs: 0, timedOut: false };
-    }
+    const at = this.immediate(t, watermark);
+    if (at) return at;
     const start = now();
     let current = watermark;
     while (!this.isOpen(t, current)) {

@@ -106,11 +106,15 @@ export interface FeatureStore {
     query: WindowQuery,
     partition?: number,
   ): Promise<TransactionSnapshot>;
+  /** The same as recordTransaction, answered synchronously: in-process stores only. */
+  recordTransactionSync?(tx: TransactionFact, query: WindowQuery, partition?: number): TransactionSnapshot;
   /**
    * Stores a label in its terminal's state (idempotent) and, when `partition` is given, advances that
    * label partition's watermark to the label's occurredAt, in that order, atomically.
    */
   recordLabel(label: LabelFact, partition?: number): Promise<LabelResult>;
+  /** The same as recordLabel, answered synchronously: in-process stores only. */
+  recordLabelSync?(label: LabelFact, partition?: number): LabelResult;
   /**
    * Declares that label partition `partition` will carry no label with occurredAt < eventTime (idle
    * or finished partition). Monotone: a smaller value is ignored. Infinity closes the partition.
