@@ -83,6 +83,32 @@ export function createScoringStage(
     return isPromise(i) ? i.then(decide) : decide(i);
   }
 
+  /** The verdict (the domain's ids + the common fields), and a review request when the decision says so. */
+  function verdict(
+    scored: Scored,
+    ctx: StageContext,
+    started: number,
+    result: PolicyResult<Decision>,
+    topic: typeof TOPICS.fraudVerdicts | typeof TOPICS.moderationVerdicts,
+    ids: Pick<FraudVerdict, "transactionId" | "customerId"> | Pick<ModerationVerdict, "postId" | "authorId">,
+  ): StageOutput[] {
+    const decidedAt = ctx.now();
+    const value = {
+      eventId: scored.eventId,
+      ...ids,
+      decision: result.decision,
+      score: result.score,
+      reasons: result.reasons,
+      model: scored.model,
+      occurredAt: scored.occurredAt,
+      decidedAt,
+      timings: timings(scored, ctx, started, decidedAt),
+    } as FraudVerdict & ModerationVerdict;
+    const out: StageOutput[] = [{ topic, key: scored.key, value }];
+    if (result.review) out.push(review(scored, result, decidedAt));
+    return out;
+  }
+
   return {
     name: "scoring",
     concurrency: "per-key",
@@ -93,53 +119,33 @@ export function createScoringStage(
         const started = performance.now();
         return withInfo(scored, (modelInfo) => {
           const result = decideFraud(scored, policy.fraud, modelInfo);
-          const decidedAt = ctx.now();
-          const verdict: FraudVerdict = {
-            eventId: scored.eventId,
-            transactionId: scored.subjectId,
-            customerId: scored.key,
-            decision: result.decision,
-            score: result.score,
-            reasons: result.reasons,
-            model: scored.model,
-            occurredAt: scored.occurredAt,
-            decidedAt,
-            timings: timings(scored, ctx, started, decidedAt),
-          };
           if (result.decision !== "APPROVE") {
             logger.debug(
               { eventId: scored.eventId, decision: result.decision, by: result.decidedBy },
               "fraud verdict",
             );
           }
-          return [
-            { topic: TOPICS.fraudVerdicts, key: scored.key, value: verdict },
-            ...(result.review ? [review(scored, result, decidedAt)] : []),
-          ];
+          return verdict(scored, ctx, started, result, TOPICS.fraudVerdicts, {
+            transactionId: scored.subjectId,
+            customerId: scored.key,
+          });
         });
       }),
       input(TOPICS.postScored, (scored, ctx) => {
         const started = performance.now();
-        return withInfo(scored, (modelInfo) => {
-          const result = decideModeration(scored, policy.moderation, modelInfo);
-          const decidedAt = ctx.now();
-          const verdict: ModerationVerdict = {
-            eventId: scored.eventId,
-            postId: scored.subjectId,
-            authorId: scored.key,
-            decision: result.decision,
-            score: result.score,
-            reasons: result.reasons,
-            model: scored.model,
-            occurredAt: scored.occurredAt,
-            decidedAt,
-            timings: timings(scored, ctx, started, decidedAt),
-          };
-          return [
-            { topic: TOPICS.moderationVerdicts, key: scored.key, value: verdict },
-            ...(result.review ? [review(scored, result, decidedAt)] : []),
-          ];
-        });
+        return withInfo(scored, (modelInfo) =>
+          verdict(
+            scored,
+            ctx,
+            started,
+            decideModeration(scored, policy.moderation, modelInfo),
+            TOPICS.moderationVerdicts,
+            {
+              postId: scored.subjectId,
+              authorId: scored.key,
+            },
+          ),
+        );
       }),
     ],
   };
