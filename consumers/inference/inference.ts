@@ -60,6 +60,17 @@ export interface InferenceStage extends Stage {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/** The latency breakdown a scored record carries (one object, no spreads: this is per record). */
+function timingsOf(r: RowScore, inputAgeMs: number, started: number): Record<string, number> {
+  return {
+    inference_input_age_ms: inputAgeMs,
+    inference_queue_ms: round(r.queueMs),
+    inference_run_ms: round(r.runMs),
+    inference_batch_size: r.batchSize,
+    inference_ms: round(performance.now() - started),
+  };
+}
+
 export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   const settings = parseInferenceSettings(deps.settings, deps.env);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "inference" });
@@ -147,46 +158,42 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
     };
   }
 
-  async function handle(
+  function handle(
     s: Subject,
     row: ModelRow,
     pre: RuleOutcome | undefined,
     ctx: StageContext,
-  ): Promise<StageOutput[]> {
+  ): StageOutput[] | Promise<StageOutput[]> {
     const started = performance.now();
     const topic = s.domain === "fraud" ? TOPICS.transactionScored : TOPICS.postScored;
-    const base = { inference_input_age_ms: Math.max(0, ctx.now() - ctx.timestamp) };
+    const inputAge = Math.max(0, ctx.now() - ctx.timestamp);
     const hits = pre?.hits ?? [];
     if (pre?.decided) {
       const model = { name: pre.ruleSet.name, version: pre.ruleSet.version, provider: "rules" };
-      const timings = { ...base, inference_ms: round(performance.now() - started) };
+      const timings = { inference_input_age_ms: inputAge, inference_ms: round(performance.now() - started) };
       return [{ topic, key: s.key, value: scored(s, model, pre.score ?? 0, hits, timings) }];
     }
-    const { primary, shadows } = await slot(s.domain).score(s.key, row, ctx.signal);
-    const timingsOf = (r: RowScore) => ({
-      ...base,
-      inference_queue_ms: round(r.queueMs),
-      inference_run_ms: round(r.runMs),
-      inference_batch_size: r.batchSize,
-      inference_ms: round(performance.now() - started),
-    });
-    const main: StageOutput = {
-      topic,
-      key: s.key,
-      value: scored(s, primary.model, primary.score, hits, timingsOf(primary)),
-    };
-    if (shadows.length === 0) return [main];
-    return [
-      main,
-      ...shadows.map(
-        (r): StageOutput => ({
-          topic: TOPICS.shadowScored,
+    return slot(s.domain)
+      .score(s.key, row, ctx.signal)
+      .then(({ primary, shadows }) => {
+        const main: StageOutput = {
+          topic,
           key: s.key,
-          value: scored(s, r.model, r.score, hits, timingsOf(r)),
-          headers: { "verdict-shadow-of": `${primary.model.name}@${primary.model.version}` },
-        }),
-      ),
-    ];
+          value: scored(s, primary.model, primary.score, hits, timingsOf(primary, inputAge, started)),
+        };
+        if (shadows.length === 0) return [main];
+        return [
+          main,
+          ...shadows.map(
+            (r): StageOutput => ({
+              topic: TOPICS.shadowScored,
+              key: s.key,
+              value: scored(s, r.model, r.score, hits, timingsOf(r, inputAge, started)),
+              headers: { "verdict-shadow-of": `${primary.model.name}@${primary.model.version}` },
+            }),
+          ),
+        ];
+      });
   }
 
   const inputs = [];

@@ -93,7 +93,24 @@ export class ModelSlot {
   }
 
   /** Scores a row with the version this key routes to, and with every shadow version. */
-  async score(key: string, row: ModelRow, signal?: AbortSignal): Promise<SlotScores> {
+  score(key: string, row: ModelRow, signal?: AbortSignal): Promise<SlotScores> {
+    // The common case (no shadow version): one submit, no routing object or shadow list per row.
+    const r = this.routing;
+    if (r && r.shadows.length === 0) {
+      const primary = r.canary && inCanary(this.name, key, r.canary.percent) ? r.canary.model : r.active;
+      return primary.score(row, signal).then(
+        (score): SlotScores => ({ primary: score, shadows: NONE }),
+        (err) => {
+          if (err instanceof BatcherClosedError) return this.scoreRouted(key, row, signal);
+          throw err;
+        },
+      );
+    }
+    return this.scoreRouted(key, row, signal);
+  }
+
+  /** Scores with the current routing (shadows included), resubmitting when a version was swapped out. */
+  private async scoreRouted(key: string, row: ModelRow, signal?: AbortSignal): Promise<SlotScores> {
     for (let attempt = 1; ; attempt++) {
       const { primary, shadows } = this.pick(key);
       const shadowRuns = shadows.map((s) =>

@@ -88,10 +88,32 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
     }
     if (isPromise(outputs)) {
       return outputs.then(
-        (o) => route(o, 0, [], ctx),
+        (o) => routeAll(o, ctx),
         (err) => {
           throw fail(stage, err);
         },
+      );
+    }
+    return routeAll(outputs, ctx);
+  }
+
+  /**
+   * The outputs of a stage, with every output a fused stage consumes replaced by what that stage
+   * makes of it. The common shapes allocate nothing: all outputs leave the process (returned as
+   * they are), or one output goes to the next fused stage (its answer is the answer).
+   */
+  function routeAll(outputs: StageOutput[], ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
+    let internalOutputs = 0;
+    for (const o of outputs) if (handlers.has(o.topic.name)) internalOutputs++;
+    if (internalOutputs === 0) return outputs;
+    if (outputs.length === 1 && !options.emitIntermediate) {
+      const output = outputs[0]!;
+      const next = handlers.get(output.topic.name)!;
+      return run(
+        next.stage,
+        next.input,
+        output.value,
+        new HopContext(ctx, next.stage.name, output.topic.name),
       );
     }
     return route(outputs, 0, [], ctx);
