@@ -17,9 +17,16 @@ export interface TopicMessages {
   messages: Message[];
 }
 
+const eventTypes = new Map<string, string>();
+/** The event-type header of a topic's records (its value schema's full name); computed once per schema. */
 function eventTypeOf(topic: TopicDescriptor): string {
-  const schema = schemaCatalog().files.get(topic.valueSchema)!;
-  return `${schema.namespace}.${schema.name}`;
+  let type = eventTypes.get(topic.valueSchema);
+  if (type === undefined) {
+    const schema = schemaCatalog().files.get(topic.valueSchema)!;
+    type = `${schema.namespace}.${schema.name}`;
+    eventTypes.set(topic.valueSchema, type);
+  }
+  return type;
 }
 
 export class OutputEncoder {
@@ -35,6 +42,28 @@ export class OutputEncoder {
     now: number,
     extra?: Record<string, string>,
   ): Promise<Message> {
+    const id = await this.codec.schemaId(output.topic);
+    return this.encodeWith(id, output, input, now, extra);
+  }
+
+  /** As encode(), without a promise once the topic's schema id is known (every output after the first); else undefined. */
+  encodeNow(
+    output: StageOutput,
+    input: Partial<EventHeaders>,
+    now: number,
+    extra?: Record<string, string>,
+  ): Message | undefined {
+    const id = this.codec.knownSchemaId(output.topic);
+    return id === undefined ? undefined : this.encodeWith(id, output, input, now, extra);
+  }
+
+  private encodeWith(
+    id: number,
+    output: StageOutput,
+    input: Partial<EventHeaders>,
+    now: number,
+    extra?: Record<string, string>,
+  ): Message {
     const value = output.value as unknown as Record<string, unknown>;
     const key = output.key ?? value[output.topic.key];
     if (typeof key !== "string") {
@@ -43,7 +72,6 @@ export class OutputEncoder {
         `Stage output for ${output.topic.name} has no key: set output.key or the "${output.topic.key}" field`,
       );
     }
-    const id = await this.codec.schemaId(output.topic);
     const headers = deriveHeaders(input, {
       eventId: output.eventId ?? (typeof value.eventId === "string" ? value.eventId : randomUUID()),
       eventType: eventTypeOf(output.topic),

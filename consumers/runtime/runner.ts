@@ -267,8 +267,12 @@ export function createStageRunner(
         // "event age at verdict" is measurable in split and fused mode alike.
         const origin = inputHeaders.extra[ORIGIN_TIMESTAMP] ?? message.timestamp;
         const produced: { topic: string; traceparent?: string }[] | undefined = perRecord ? [] : undefined;
+        const extra = { [ORIGIN_TIMESTAMP]: origin };
         for (const o of result.outputs) {
-          const encoded = await encoder.encode(o, inputHeaders, now(), { [ORIGIN_TIMESTAMP]: origin });
+          const at = now();
+          const encoded =
+            encoder.encodeNow(o, inputHeaders, at, extra) ??
+            (await encoder.encode(o, inputHeaders, at, extra));
           out.push({ topic: o.topic.name, message: encoded });
           produced?.push({ topic: o.topic.name, traceparent: encoded.headers?.traceparent?.toString() });
         }

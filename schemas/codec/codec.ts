@@ -34,6 +34,8 @@ export class AvroCodec {
   private readonly readers = new Map<string, avro.Type>();
   private readonly ids = new Map<string, Promise<number>>();
   private readonly resolvers = new Map<string, avro.Type | avro.Resolver>();
+  /** Schema ids already registered, by topic: encoding needs no promise once a topic's is known. */
+  private readonly knownIds = new Map<string, number>();
   /** Writer schemas by registry id (ids are immutable in a registry: cached for good). */
   private readonly writers = new Map<number, avro.Type>();
 
@@ -57,9 +59,17 @@ export class AvroCodec {
     if (!id) {
       id = this.registry.register(subjectFor(topic), this.catalog.bundle(topic.valueSchema));
       this.ids.set(topic.name, id);
-      id.catch(() => this.ids.delete(topic.name));
+      id.then(
+        (known) => this.knownIds.set(topic.name, known),
+        () => this.ids.delete(topic.name),
+      );
     }
     return id;
+  }
+
+  /** The topic's schema id when schemaId() has already resolved it; else undefined. */
+  knownSchemaId(topic: CodecTopic): number | undefined {
+    return this.knownIds.get(topic.name);
   }
 
   /** Throws VERDICT_ERR_SCHEMA_VALIDATION (unrecoverable) naming the field when `value` is invalid. */
