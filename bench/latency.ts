@@ -46,6 +46,7 @@ export const latencySpecs = {
     help: "worker threads running ONNX Runtime in the pipeline (0: event-loop thread; default: the app's, 1)",
   },
   "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
+  "fraud-model": { type: "string", help: "fraud model name in models/ (default: the app's, fraud-gbt)" },
   "fetch-min-bytes": { type: "string", help: "pipeline runner fetchMinBytes (default: the runner's, 1)" },
   "fetch-max-wait-ms": { type: "string", help: "pipeline runner fetchMaxWaitMs (default: the runner's)" },
   "pipeline-depth": {
@@ -104,6 +105,7 @@ export async function runLatency(
   if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
   if (args["onnx-workers"] !== undefined) serveArgs.push("--onnx-workers", String(args["onnx-workers"]));
   if (args["chunk-size"]) serveArgs.push("--chunk-size", String(args["chunk-size"]));
+  if (args["fraud-model"]) serveArgs.push("--fraud-model", String(args["fraud-model"]));
   if (args["pipeline-depth"]) serveArgs.push("--pipeline-depth", String(args["pipeline-depth"]));
   if (args["fetch-min-bytes"]) serveArgs.push("--fetch-min-bytes", String(args["fetch-min-bytes"]));
   if (args["fetch-max-wait-ms"]) serveArgs.push("--fetch-max-wait-ms", String(args["fetch-max-wait-ms"]));
