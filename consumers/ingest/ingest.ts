@@ -16,23 +16,31 @@ function position(ctx: StageContext): string {
   return `${ctx.topic}/${ctx.partition}/${ctx.offset}`;
 }
 
+function keepUnlessDuplicate(
+  dup: boolean,
+  eventId: string,
+  ctx: StageContext,
+  output: StageOutput,
+): StageOutput[] {
+  if (!dup) return [output];
+  ctx.logger.info({ eventId, offset: ctx.offset }, "duplicate event dropped");
+  return [];
+}
+
 export function createIngestStage(deps: IngestDeps = {}): Stage {
   const settings = parseIngestSettings(deps.settings);
   const dedupe = deps.dedupe ?? memoryDedupe();
 
-  /** Outputs `value` unless its event id is a duplicate; synchronous when the dedupe store is. */
+  /** Outputs `output` unless its event id is a duplicate; synchronous when the dedupe store is. */
   function unlessDuplicate(
     eventId: string,
     ctx: StageContext,
     output: StageOutput,
   ): StageOutput[] | Promise<StageOutput[]> {
-    const decide = (dup: boolean): StageOutput[] => {
-      if (!dup) return [output];
-      ctx.logger.info({ eventId, offset: ctx.offset }, "duplicate event dropped");
-      return [];
-    };
     const dup = dedupe.isDuplicate(eventId, position(ctx), settings.dedupeWindowMs, ctx.now());
-    return isPromise(dup) ? dup.then(decide) : decide(dup);
+    return isPromise(dup)
+      ? dup.then((d) => keepUnlessDuplicate(d, eventId, ctx, output))
+      : keepUnlessDuplicate(dup, eventId, ctx, output);
   }
 
   return {

@@ -19,11 +19,68 @@ import { emit, wantsRecords } from "./instrumentation.ts";
 import { parseRunnerSettings, type RunnerSettings, type RunnerSettingsInput } from "./options.ts";
 import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
 import { type AtLeastOnceSink, atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
-import type { Stage, StageInput } from "./types.ts";
+import type { Stage, StageInput, StageOutput } from "./types.ts";
 
 /** A chunk's record with its headers parsed once. */
-interface RecordItem extends WorkItem {
-  headers: ReturnType<typeof fromKafkaHeaders>;
+/** What every record of a runner shares. */
+interface RecordScope {
+  stage: string;
+  codec: AvroCodec;
+  signal: AbortSignal;
+  now: () => number;
+  logger: Logger;
+}
+
+/**
+ * One fetched record as a unit of work. A class, not a literal with closures: the runner makes one
+ * per record, and its run() is the same function for all of them.
+ */
+class RecordItem implements WorkItem {
+  /** Parsed once per record: the stage context, the output headers and instrumentation share it. */
+  readonly headers: ReturnType<typeof fromKafkaHeaders>;
+  readonly key: string | null;
+
+  constructor(
+    private readonly scope: RecordScope,
+    private readonly input: StageInput,
+    private readonly topic: string,
+    private readonly partition: number,
+    private readonly message: KafkaMessage,
+  ) {
+    this.headers = fromKafkaHeaders(message.headers);
+    this.key = message.key ? message.key.toString() : null;
+  }
+
+  /**
+   * Synchronous once the writer schema is known: a fused in-memory chain then answers without a
+   * promise until a stage (inference) makes one.
+   */
+  run(attempt: number): StageOutput[] | Promise<StageOutput[]> {
+    const { codec } = this.scope;
+    const known = codec.decodeSync(this.input.topic, this.message.value);
+    if (known) return this.handle(known.value, attempt);
+    return codec.decode(this.input.topic, this.message.value).then((d) => this.handle(d.value, attempt));
+  }
+
+  private handle(value: unknown, attempt: number): StageOutput[] | Promise<StageOutput[]> {
+    const { scope, message } = this;
+    return this.input.handle(
+      value as never,
+      new RecordContext(
+        scope.stage,
+        this.topic,
+        this.partition,
+        message.offset,
+        this.key,
+        this.headers,
+        Number(message.timestamp),
+        attempt,
+        scope.signal,
+        scope.now,
+        scope.logger,
+      ),
+    );
+  }
 }
 
 /** A processed chunk whose outputs are encoded and ready to deliver. */
@@ -175,40 +232,10 @@ export function createStageRunner(
     emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "stopped" }),
   );
 
+  const scope: RecordScope = { stage: stage.name, codec: deps.codec, signal: abort.signal, now, logger };
+
   function workItem(topic: string, partition: number, message: KafkaMessage): RecordItem {
-    const input = inputs.get(topic)!;
-    // Parsed once per record: the stage context, the output headers and instrumentation share it.
-    const headers = fromKafkaHeaders(message.headers);
-    const key = message.key ? message.key.toString() : null;
-    return {
-      key,
-      headers,
-      run: (attempt) => {
-        const handle = (value: unknown) =>
-          input.handle(
-            value as never,
-            new RecordContext(
-              stage.name,
-              topic,
-              partition,
-              message.offset,
-              key,
-              headers,
-              Number(message.timestamp),
-              attempt,
-              abort.signal,
-              now,
-              logger,
-            ),
-          );
-        // Synchronous once the writer schema is known: a fused in-memory chain then answers without
-        // a promise until a stage (inference) makes one.
-        const known = deps.codec.decodeSync(input.topic, message.value);
-        return known
-          ? handle(known.value)
-          : deps.codec.decode(input.topic, message.value).then((d) => handle(d.value));
-      },
-    };
+    return new RecordItem(scope, inputs.get(topic)!, topic, partition, message);
   }
 
   /**

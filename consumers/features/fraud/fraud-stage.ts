@@ -148,11 +148,8 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
   }
 
   function onTransaction(tx: TransactionIngested, ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
-    const toOutputs = ({ value }: FraudComputation): StageOutput[] => [
-      { topic: TOPICS.transactionFeatures, value, key: tx.customerId, eventId: tx.eventId },
-    ];
     const c = compute(tx, ctx);
-    return isPromise(c) ? c.then(toOutputs) : toOutputs(c);
+    return isPromise(c) ? c.then(featuresOutput) : featuresOutput(c);
   }
 
   function onLabel(label: FraudLabelReported, ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
@@ -165,13 +162,14 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
       transactionOccurredAt: label.transactionOccurredAt,
       occurredAt: label.occurredAt,
     };
-    const counted = (result: LabelResult): StageOutput[] => {
-      stats.labels++;
-      if (result.duplicate) stats.duplicateLabels++;
-      return [];
-    };
-    if (store.recordLabelSync) return counted(store.recordLabelSync(fact, ctx.partition));
-    return store.recordLabel(fact, ctx.partition).then(counted);
+    if (store.recordLabelSync) return countLabel(store.recordLabelSync(fact, ctx.partition));
+    return store.recordLabel(fact, ctx.partition).then(countLabel);
+  }
+
+  function countLabel(result: LabelResult): StageOutput[] {
+    stats.labels++;
+    if (result.duplicate) stats.duplicateLabels++;
+    return [];
   }
 
   return {
@@ -184,6 +182,10 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
     compute,
     stats: () => ({ ...stats }),
   };
+}
+
+function featuresOutput({ value }: FraudComputation): StageOutput[] {
+  return [{ topic: TOPICS.transactionFeatures, value, key: value.customerId, eventId: value.eventId }];
 }
 
 function checkTransaction(tx: TransactionIngested): void {
