@@ -46,10 +46,10 @@ describe("stage runner, rebalance with chunks in flight", () => {
     const handled = { a: 0, b: 0 };
     const stage = (member: "a" | "b"): Stage => ({
       name: "rebalance",
-      concurrency: "per-key",
+      concurrency: "sequential",
       inputs: [
         input(TOPICS.transactionCreated, async (tx) => {
-          await sleep(10); // slow enough that the join lands while chunks are being processed and sent
+          await sleep(25); // ~10 s per partition: the join lands while chunks are processed and sent
           handled[member]++;
           return [{ topic: out, value: { ...tx, ingestedAt: Date.now() } }];
         }),
@@ -61,8 +61,8 @@ describe("stage runner, rebalance with chunks in flight", () => {
     onClose(() => a.stop());
     await a.start();
     const deadline = Date.now() + 90_000;
-    while (handled.a < 300 && Date.now() < deadline) await sleep(50);
-    expect(handled.a).toBeGreaterThanOrEqual(300);
+    while (handled.a < 120 && Date.now() < deadline) await sleep(50);
+    expect(handled.a).toBeGreaterThanOrEqual(120);
     expect(handled.a).toBeLessThan(events.length); // still mid-stream when the second member joins
 
     const b = runner(stage("b"), deps, settings);
@@ -93,12 +93,17 @@ describe("stage runner, rebalance with chunks in flight", () => {
     await admin.connect();
     try {
       const topic = TOPICS.transactionCreated.name;
-      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+      // Partitions that received records (the keys need not hash onto all six).
+      const ends = new Map(
+        (await admin.fetchTopicOffsets(topic))
+          .filter((p) => p.high !== p.low)
+          .map((p) => [p.partition, p.high]),
+      );
       let behind = [...ends.keys()];
       while (behind.length > 0 && Date.now() < deadline) {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
         behind = committed!.partitions
-          .filter((p) => Number(p.offset) < Number(ends.get(p.partition)))
+          .filter((p) => ends.has(p.partition) && Number(p.offset) < Number(ends.get(p.partition)))
           .map((p) => p.partition);
         if (behind.length > 0) await sleep(500);
       }

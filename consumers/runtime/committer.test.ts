@@ -59,6 +59,24 @@ describe("OffsetCommitter", () => {
     expect(committer.commits).toBe(1);
   });
 
+  it("retries a failed commit by itself, even when nothing more is marked", async () => {
+    vi.useFakeTimers();
+    const c = manualCommit();
+    const committer = new OffsetCommitter({ commit: c.commit, intervalMs: 0, onError: () => {} });
+    committer.mark("t", 2, "400"); // a partition's last chunk: no mark will follow
+    c.calls[0]!.reject(new Error("REBALANCE_IN_PROGRESS"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(c.calls).toHaveLength(2);
+    expect(c.flat(1)).toEqual(["t[2]=400"]);
+    c.calls[1]!.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(committer.commits).toBe(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(c.calls).toHaveLength(2); // nothing left to commit: no further request
+  });
+
   it("drops marks of partitions no longer owned", async () => {
     const c = manualCommit();
     const committer = new OffsetCommitter({ commit: c.commit, intervalMs: 0 });

@@ -85,10 +85,12 @@ export class OffsetCommitter {
       )
       .finally(() => {
         this.running = null;
-        if (this.chained) {
-          this.chained = false;
-          if (this.due.size > 0) this.schedule();
-        }
+        // Marked meanwhile, or failed: go again (after a failure, RETRY_AFTER_FAILURE_MS later). A
+        // failed commit must not wait for the next mark: a partition whose last chunk was marked
+        // would otherwise keep its final offset uncommitted (found with a rebalance mid-stream).
+        const again = this.chained || this.failedAt > 0;
+        this.chained = false;
+        if (again && this.due.size > 0) this.schedule();
       });
     await this.running;
   }

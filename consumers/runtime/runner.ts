@@ -115,6 +115,31 @@ interface Lane {
 }
 
 const noop = () => {};
+
+/** KafkaJS's own test (errors.js isRebalancing): the group is rebalancing and this member must rejoin. */
+function isRebalancing(err: unknown): boolean {
+  const type = (err as { type?: unknown })?.type;
+  return (
+    type === "REBALANCE_IN_PROGRESS" || type === "NOT_COORDINATOR_FOR_GROUP" || type === "ILLEGAL_GENERATION"
+  );
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (the timer is cleared). */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export interface StageRunnerDeps {
@@ -197,6 +222,17 @@ export function createStageRunner(
   let fatal: unknown;
   /** eachBatch calls running now; stop() waits for them to drain before committing. */
   let inFlight = 0;
+  /**
+   * A heartbeat said the group is rebalancing. KafkaJS rejoins only between fetches, once every
+   * eachBatch call has returned: the at-least-once loop stops taking chunks from its batch (the rest
+   * is fetched again if the partition stays) instead of working through it first, which would hold
+   * a joining member off for as long as the batch takes.
+   */
+  let rejoinNeeded = false;
+  const beat = (heartbeat: () => Promise<void>): Promise<void> =>
+    heartbeat().catch((err) => {
+      if (isRebalancing(err)) rejoinNeeded = true;
+    });
   const idleWaiters: (() => void)[] = [];
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -217,6 +253,7 @@ export function createStageRunner(
   });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    rejoinNeeded = false;
     assigned.clear();
     for (const [topic, ps] of Object.entries(payload.memberAssignment)) {
       for (const p of ps) assigned.add(partitionKey(topic, p));
@@ -249,11 +286,11 @@ export function createStageRunner(
     messages: KafkaMessage[],
     heartbeat: () => Promise<void>,
   ): Promise<PreparedChunk> {
-    const beat = setInterval(() => void heartbeat().catch(noop), settings.heartbeatIntervalMs);
+    const keepAlive = setInterval(() => void beat(heartbeat), settings.heartbeatIntervalMs);
     try {
       return await processAndEncode(batch, messages);
     } finally {
-      clearInterval(beat);
+      clearInterval(keepAlive);
     }
   }
 
@@ -553,7 +590,8 @@ export function createStageRunner(
               ? await laneOf(topic, partition, batch.messages[0]!.offset)
               : undefined;
           for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
-            if (!isRunning() || isStale() || abort.signal.aborted || state !== "running") break;
+            if (!isRunning() || isStale() || abort.signal.aborted || state !== "running" || rejoinNeeded)
+              break;
             const chunk = batch.messages.slice(i, i + settings.chunkSize);
             const last = chunk[chunk.length - 1]!.offset;
             // The last chunk of a batch also covers trailing control records (transaction markers).
@@ -562,8 +600,12 @@ export function createStageRunner(
               if (!lane || lane.broken) break; // the partition is re-read from the failed chunk
               accept(sink, lane, batch, chunk, (BigInt(through) + 1n).toString(), heartbeat);
               resolveOffset(last); // fetching moves on; committing waits for the acknowledgement
-              // Bounded: at most pipelineDepth chunks of a partition queued or awaiting the broker.
-              while (lane.pending.length > settings.pipelineDepth) await lane.pending[0]!.catch(noop);
+              // Bounded: at most pipelineDepth chunks of a partition queued or awaiting the broker;
+              // heartbeats meanwhile tell whether the group wants this member to rejoin.
+              while (lane.pending.length > settings.pipelineDepth && !rejoinNeeded) {
+                await settledOrAfter(lane.pending[0]!, settings.heartbeatIntervalMs);
+                await beat(heartbeat);
+              }
               continue;
             }
             // exactly-once: process, then outputs + offsets in one transaction, one chunk at a time.
