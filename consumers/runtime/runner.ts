@@ -21,7 +21,6 @@ import { processChunk, type RecordResult, type WorkItem } from "./process.ts";
 import { type AtLeastOnceSink, atLeastOnceSink, exactlyOnceSink, type Sink } from "./sink.ts";
 import type { Stage, StageInput, StageOutput } from "./types.ts";
 
-/** A chunk's record with its headers parsed once. */
 /** What every record of a runner shares. */
 interface RecordScope {
   stage: string;
@@ -128,18 +127,14 @@ function isRebalancing(err: unknown): boolean {
 function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
   });
 }
+
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export interface StageRunnerDeps {

@@ -128,11 +128,11 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
   function finish(
     tx: TransactionIngested,
     snapshot: TransactionSnapshot,
-    gate: GateResult,
+    result: GateResult,
   ): FraudComputation {
     stats.transactions++;
     if (snapshot.duplicate) stats.duplicateTransactions++;
-    if (!gate.complete) stats.incomplete++;
+    if (!result.complete) stats.incomplete++;
     const vector = computeFraudFeatureVector(tx, snapshot);
     const value: TransactionFeatures = {
       eventId: tx.eventId,
@@ -144,7 +144,7 @@ export function createFraudFeatureStage(deps: FraudFeatureStageDeps): FraudFeatu
       featureSet: FEATURE_SET,
       features: toFeatureRecord(vector),
     };
-    return { value, vector, snapshot, complete: gate.complete };
+    return { value, vector, snapshot, complete: result.complete };
   }
 
   function onTransaction(tx: TransactionIngested, ctx: StageContext): StageOutput[] | Promise<StageOutput[]> {
