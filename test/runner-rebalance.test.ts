@@ -14,11 +14,9 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from "vitest";
 import { input, type Stage } from "../consumers/runtime/index.ts";
-import { createProducer } from "../producers/sdk/index.ts";
-import type { TransactionCreated } from "../schemas/generated/types.ts";
 import { TOPIC_PREFIX, TOPICS } from "../topology/index.ts";
-import { testConnections, testDeps } from "./support/app.ts";
-import { pipelineSuite, readDecoded, runner } from "./support/pipeline.ts";
+import { testDeps } from "./support/app.ts";
+import { pipelineSuite, publishTransactions, readDecoded, runner } from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -27,21 +25,7 @@ describe("stage runner, rebalance with chunks in flight", () => {
   it("a member joining mid-stream loses nothing, wedges nothing and keeps per-key order", async () => {
     const out = TOPICS.transactionIngested;
     const keys = Array.from({ length: 12 }, (_, i) => `rb-key-${i}`);
-    const events: TransactionCreated[] = Array.from({ length: 2400 }, (_, i) => ({
-      eventId: `rb-${i}`,
-      transactionId: `rb-${i}`,
-      customerId: keys[i % keys.length]!,
-      terminalId: "t-1",
-      amount: 10 + i,
-      currency: "EUR",
-      occurredAt: Date.now() - 60_000,
-    }));
-    const producer = await createProducer({ connections: testConnections(), clientId: "rebalance-test" });
-    await producer.publishMany(
-      TOPICS.transactionCreated,
-      events.map((event) => ({ event })),
-    );
-    await producer.close();
+    const events = await publishTransactions("rb", 2400, (i) => keys[i % keys.length]!);
 
     const handled = { a: 0, b: 0 };
     const stage = (member: "a" | "b"): Stage => ({

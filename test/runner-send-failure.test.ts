@@ -14,11 +14,9 @@ vi.hoisted(() => {
 import { ConfigResourceTypes } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { input, type Stage } from "../consumers/runtime/index.ts";
-import { createProducer } from "../producers/sdk/index.ts";
-import type { TransactionCreated } from "../schemas/generated/types.ts";
 import { TOPICS } from "../topology/index.ts";
-import { testConnections, testDeps } from "./support/app.ts";
-import { pipelineSuite, readDecoded, runner } from "./support/pipeline.ts";
+import { testDeps } from "./support/app.ts";
+import { pipelineSuite, publishTransactions, readDecoded, runner } from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 
@@ -46,21 +44,7 @@ describe("stage runner, outputs refused by the broker", () => {
     const out = TOPICS.transactionIngested;
     await setMaxMessageBytes(out.name, 65_536);
     const keys = ["k-a", "k-b", "k-c", "k-d"];
-    const events: TransactionCreated[] = Array.from({ length: 200 }, (_, i) => ({
-      eventId: `sf-${i}`,
-      transactionId: `sf-${i}`,
-      customerId: keys[i % keys.length]!,
-      terminalId: "t-1",
-      amount: 10 + i,
-      currency: "EUR",
-      occurredAt: Date.now() - 60_000,
-    }));
-    const producer = await createProducer({ connections: testConnections(), clientId: "send-failure-test" });
-    await producer.publishMany(
-      TOPICS.transactionCreated,
-      events.map((event) => ({ event })),
-    );
-    await producer.close();
+    const events = await publishTransactions("sf", 200, (i) => keys[i % keys.length]!);
 
     let attemptsOfBig = 0;
     const stage: Stage = {

@@ -11,32 +11,16 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from "vitest";
 import { createStageRunner, input, type RunnerEvent, type Stage } from "../consumers/runtime/index.ts";
-import { createProducer } from "../producers/sdk/index.ts";
-import type { TransactionCreated } from "../schemas/generated/types.ts";
 import { TOPICS } from "../topology/index.ts";
-import { testConnections, testDeps } from "./support/app.ts";
-import { pipelineSuite } from "./support/pipeline.ts";
+import { testDeps } from "./support/app.ts";
+import { pipelineSuite, publishTransactions } from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 const SESSION_TIMEOUT_MS = 6000; // the broker's minimum (group.min.session.timeout.ms)
 
 describe("stage runner, slow chunk", () => {
   it("a record slower than the session timeout causes no rebalance and no repeat", async () => {
-    const producer = await createProducer({ connections: testConnections(), clientId: "slow-chunk-test" });
-    const events: TransactionCreated[] = Array.from({ length: 30 }, (_, i) => ({
-      eventId: `slow-${i}`,
-      transactionId: `slow-${i}`,
-      customerId: "same-key", // one partition, in order
-      terminalId: "t-1",
-      amount: 10 + i,
-      currency: "EUR",
-      occurredAt: Date.now() - 60_000,
-    }));
-    await producer.publishMany(
-      TOPICS.transactionCreated,
-      events.map((event) => ({ event })),
-    );
-    await producer.close();
+    const events = await publishTransactions("slow", 30, () => "same-key"); // one partition, in order
 
     const seen: string[] = [];
     const stage: Stage = {

@@ -14,8 +14,16 @@ import {
   type StageRunner,
 } from "../../consumers/runtime/index.ts";
 import { fromKafkaHeaders } from "../../lib/trace/index.ts";
-import type { SchemaName, SchemaTypes } from "../../schemas/generated/types.ts";
-import { allTopics, applyTopology, TOPIC_PREFIX, type TopicDescriptor } from "../../topology/index.ts";
+import { createProducer } from "../../producers/sdk/index.ts";
+import type { SchemaName, SchemaTypes, TransactionCreated } from "../../schemas/generated/types.ts";
+import {
+  allTopics,
+  applyTopology,
+  TOPIC_PREFIX,
+  TOPICS,
+  type TopicDescriptor,
+} from "../../topology/index.ts";
+import { testConnections } from "./app.ts";
 
 export async function applyTestTopology(deps: AppDeps): Promise<void> {
   if (!TOPIC_PREFIX) throw new Error("set VERDICT_TOPIC_PREFIX in vi.hoisted() before importing topology");
@@ -124,4 +132,34 @@ export function pipelineSuite(deps: AppDeps): PipelineSuite {
     },
     onClose: (close) => closers.push(close),
   };
+}
+
+/**
+ * Publishes `count` transactions `<prefix>-0…` (event and transaction ids alike, amount 10 + i, an
+ * occurredAt a minute ago) through the producer SDK; `keyOf(i)` is the customer id, so the key.
+ */
+export async function publishTransactions(
+  prefix: string,
+  count: number,
+  keyOf: (i: number) => string,
+): Promise<TransactionCreated[]> {
+  const events: TransactionCreated[] = Array.from({ length: count }, (_, i) => ({
+    eventId: `${prefix}-${i}`,
+    transactionId: `${prefix}-${i}`,
+    customerId: keyOf(i),
+    terminalId: "t-1",
+    amount: 10 + i,
+    currency: "EUR",
+    occurredAt: Date.now() - 60_000,
+  }));
+  const producer = await createProducer({ connections: testConnections(), clientId: `${prefix}-test` });
+  try {
+    await producer.publishMany(
+      TOPICS.transactionCreated,
+      events.map((event) => ({ event })),
+    );
+  } finally {
+    await producer.close();
+  }
+  return events;
 }
