@@ -97,14 +97,15 @@ export class ModelSlot {
     // The common case (no shadow version): one submit, no routing object or shadow list per row.
     const r = this.routing;
     if (r && r.shadows.length === 0) {
-      const primary = r.canary && inCanary(this.name, key, r.canary.percent) ? r.canary.model : r.active;
-      return primary.score(row, signal).then(
-        (score): SlotScores => ({ primary: score, shadows: NONE }),
-        (err) => {
-          if (err instanceof BatcherClosedError) return this.scoreRouted(key, row, signal);
-          throw err;
-        },
-      );
+      return this.primaryFor(r, key)
+        .score(row, signal)
+        .then(
+          (score): SlotScores => ({ primary: score, shadows: NONE }),
+          (err) => {
+            if (err instanceof BatcherClosedError) return this.scoreRouted(key, row, signal);
+            throw err;
+          },
+        );
     }
     return this.scoreRouted(key, row, signal);
   }
@@ -137,8 +138,12 @@ export class ModelSlot {
   pick(key: string): { primary: LoadedModel; shadows: LoadedModel[] } {
     const r = this.routing;
     if (!r) throw new BatcherClosedError();
-    const primary = r.canary && inCanary(this.name, key, r.canary.percent) ? r.canary.model : r.active;
+    const primary = this.primaryFor(r, key);
     return { primary, shadows: r.shadows.length === 0 ? NONE : r.shadows.filter((s) => s !== primary) };
+  }
+  /** The version that serves `key`: the canary for keys in its share, else the active one. */
+  private primaryFor(r: Routing, key: string): LoadedModel {
+    return r.canary && inCanary(this.name, key, r.canary.percent) ? r.canary.model : r.active;
   }
 
   status() {
