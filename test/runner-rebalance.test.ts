@@ -16,7 +16,13 @@ import { describe, expect, it } from "vitest";
 import { input, type Stage } from "../consumers/runtime/index.ts";
 import { TOPIC_PREFIX, TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
-import { pipelineSuite, publishTransactions, readDecoded, runner } from "./support/pipeline.ts";
+import {
+  firstOccurrences,
+  pipelineSuite,
+  publishTransactions,
+  readDecoded,
+  runner,
+} from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -64,11 +70,7 @@ describe("stage runner, rebalance with chunks in flight", () => {
 
     // Per key, first occurrences in input order.
     for (const key of keys) {
-      const seen: number[] = [];
-      for (const o of outputs.filter((x) => x.key === key)) {
-        const n = Number(o.value.eventId.slice(3));
-        if (!seen.includes(n)) seen.push(n);
-      }
+      const seen = firstOccurrences(outputs, key);
       expect(seen).toEqual([...seen].sort((x, y) => x - y));
     }
 

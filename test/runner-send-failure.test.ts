@@ -16,7 +16,13 @@ import { describe, expect, it } from "vitest";
 import { input, type Stage } from "../consumers/runtime/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
-import { pipelineSuite, publishTransactions, readDecoded, runner } from "./support/pipeline.ts";
+import {
+  firstOccurrences,
+  pipelineSuite,
+  publishTransactions,
+  readDecoded,
+  runner,
+} from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 
@@ -102,11 +108,7 @@ describe("stage runner, outputs refused by the broker", () => {
     expect(new Set(outputs.map((o) => o.value.eventId)).size).toBe(events.length);
     // Per key, the first occurrence of each output is in input order (repeats come after a re-read).
     for (const key of keys) {
-      const seen: number[] = [];
-      for (const o of outputs.filter((x) => x.key === key)) {
-        const n = Number(o.value.eventId.slice(3));
-        if (!seen.includes(n)) seen.push(n);
-      }
+      const seen = firstOccurrences(outputs, key);
       expect(seen).toEqual([...seen].sort((a, b) => a - b));
     }
   }, 120_000);

@@ -163,3 +163,21 @@ export async function publishTransactions(
   }
   return events;
 }
+
+/**
+ * The sequence numbers (the n of `<prefix>-<n>` event ids, as publishTransactions names them) of one
+ * key's outputs, first occurrences only, in output order: at-least-once repeats after a re-read or a
+ * rebalance come later and are skipped, so per-key order holds when this is ascending.
+ */
+export function firstOccurrences(
+  outputs: { key: string | null; value: { eventId: string } }[],
+  key: string,
+): number[] {
+  const seen: number[] = [];
+  for (const o of outputs) {
+    if (o.key !== key) continue;
+    const n = Number(o.value.eventId.slice(o.value.eventId.lastIndexOf("-") + 1));
+    if (!seen.includes(n)) seen.push(n);
+  }
+  return seen;
+}
