@@ -53,9 +53,39 @@ export const latencySpecs = {
     type: "string",
     help: "pipeline runner pipelineDepth (0: wait for each chunk's acknowledgement; default: the runner's, 1)",
   },
+  "linger-ms": {
+    type: "string",
+    help: "pipeline runner lingerMs (at-least-once produce requests wait up to this long for more outputs; default: the runner's)",
+  },
+  "commit-interval-ms": {
+    type: "string",
+    help: "pipeline runner commitIntervalMs (at-least-once offset commits at most this often; default: the runner's)",
+  },
+  profile: {
+    type: "string",
+    help: "write a V8 CPU profile of the pipeline process (READY to stop) to this file; summarize with bench/profile.ts --summarize",
+  },
+  "client-profile": {
+    type: "string",
+    help: "write a V8 CPU profile of this process (the upstream and downstream clients) over the measured window to this file",
+  },
   seed: datasetSpecs.seed,
   json: { type: "boolean", default: false, help: "also print one JSON line" },
 } as const;
+
+/** The options above that configure the pipeline process, passed on to bench/worker.ts. */
+const PIPELINE_OPTIONS = [
+  "onnx-threads",
+  "onnx-workers",
+  "chunk-size",
+  "fraud-model",
+  "pipeline-depth",
+  "commit-interval-ms",
+  "linger-ms",
+  "fetch-min-bytes",
+  "fetch-max-wait-ms",
+  "profile",
+] as const;
 
 export interface LatencyReport {
   /** The pipeline's "record dead-lettered" log lines (reason, code, position), if any. */
@@ -102,13 +132,10 @@ export async function runLatency(
     "--partitions-concurrency",
     String(args["partitions-concurrency"] ?? 18),
   ];
-  if (args["onnx-threads"]) serveArgs.push("--onnx-threads", String(args["onnx-threads"]));
-  if (args["onnx-workers"] !== undefined) serveArgs.push("--onnx-workers", String(args["onnx-workers"]));
-  if (args["chunk-size"]) serveArgs.push("--chunk-size", String(args["chunk-size"]));
-  if (args["fraud-model"]) serveArgs.push("--fraud-model", String(args["fraud-model"]));
-  if (args["pipeline-depth"]) serveArgs.push("--pipeline-depth", String(args["pipeline-depth"]));
-  if (args["fetch-min-bytes"]) serveArgs.push("--fetch-min-bytes", String(args["fetch-min-bytes"]));
-  if (args["fetch-max-wait-ms"]) serveArgs.push("--fetch-max-wait-ms", String(args["fetch-max-wait-ms"]));
+  // Options handed to the pipeline process (bench/worker.ts) as they are.
+  for (const name of PIPELINE_OPTIONS) {
+    if (args[name] !== undefined) serveArgs.push(`--${name}`, String(args[name]));
+  }
   const serve = spawnWorker(serveArgs, prefix);
   try {
     await serve.waitForLine(/^READY/, 180_000);
@@ -123,6 +150,7 @@ export async function runLatency(
       tickMs: Number(args["tick-ms"] ?? 5),
       postShare: 10_000 / 51_038,
       seed: Number(args.seed ?? 7),
+      clientProfile: args["client-profile"] as string | undefined,
       log,
     });
     serve.kill("SIGTERM");

@@ -15,8 +15,6 @@
  *   pipeline-split       four groups in this one process, Redis state (as `verdict stage` runs them) [all]
  *   serve                the fused pipeline on live input until SIGTERM (bench/latency.ts); no dataset
  */
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
 import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import type { AppDeps } from "../app/deps.ts";
@@ -35,6 +33,7 @@ import {
 } from "./lib/env.ts";
 import { busyCores, cpuSnapshot } from "./lib/machine.ts";
 import { Meter } from "./lib/meter.ts";
+import { startProfiling } from "./lib/profiling.ts";
 import { datasetSpecs } from "./lib/specs.ts";
 import { startPassthrough } from "./passthrough.ts";
 
@@ -75,6 +74,16 @@ const args = cli(
       type: "string",
       default: "1",
       help: "runner pipelineDepth (at-least-once chunks per partition awaiting acknowledgement while the next are processed; 0 = none; the runner's default)",
+    },
+    "commit-interval-ms": {
+      type: "string",
+      default: "0",
+      help: "runner commitIntervalMs (at-least-once offset commits at most this often; the runner's default)",
+    },
+    "linger-ms": {
+      type: "string",
+      default: "0",
+      help: "runner lingerMs (at-least-once produce requests wait up to this long for more outputs; the runner's default)",
     },
     "fetch-min-bytes": { type: "string", default: "1", help: "runner fetchMinBytes (the runner's default)" },
     "fetch-max-wait-ms": {
@@ -124,6 +133,8 @@ const runnerSettings = {
   partitionsConsumedConcurrently: num(args, "partitions-concurrency"),
   maxInFlight: num(args, "max-in-flight"),
   pipelineDepth: num(args, "pipeline-depth"),
+  commitIntervalMs: num(args, "commit-interval-ms"),
+  lingerMs: num(args, "linger-ms"),
   fetchMinBytes: num(args, "fetch-min-bytes"),
   fetchMaxWaitMs: num(args, "fetch-max-wait-ms"),
   chunkSize: num(args, "chunk-size"),
@@ -233,6 +244,8 @@ async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts):
   };
 }
 
+const profileFiles = { cpu: args.profile, heap: args["heap-profile"] };
+
 async function main(): Promise<void> {
   const deps = benchDeps(`bench-${contender}`);
   const redis = contender.endsWith("-split");
@@ -271,6 +284,7 @@ async function main(): Promise<void> {
         }
       });
       gcObserver.observe({ entryTypes: ["gc"] });
+      const profiling = await startProfiling(profileFiles);
       const cpuAtReady = process.cpuUsage();
       print("READY");
       await new Promise<void>((resolve) => {
@@ -280,6 +294,7 @@ async function main(): Promise<void> {
         process.stdin.resume();
       });
       const cpu = process.cpuUsage(cpuAtReady);
+      await profiling.stop();
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
       loopDelay.disable();
       gcObserver.disconnect();
@@ -310,26 +325,7 @@ async function main(): Promise<void> {
       seed: num(args, "seed"),
     });
     await new Promise((r) => setTimeout(r, 1000)); // let the broker settle after the burst
-    let session: Session | undefined;
-    if (args.profile) {
-      session = new Session();
-      session.connect();
-      await session.post("Profiler.enable");
-      await session.post("Profiler.setSamplingInterval", { interval: 1000 });
-      await session.post("Profiler.start");
-    }
-    if (args["heap-profile"]) {
-      if (!session) {
-        session = new Session();
-        session.connect();
-      }
-      // Every allocated object sampled on average once per 16 KiB, kept even if collected since.
-      await session.post("HeapProfiler.startSampling", {
-        samplingInterval: 16384,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
-    }
+    const profiling = await startProfiling(profileFiles);
     const cpu0 = process.cpuUsage();
     const machine0 = cpuSnapshot();
     const startCalled = performance.timeOrigin + performance.now();
@@ -337,15 +333,7 @@ async function main(): Promise<void> {
     await meter.waitFor(running.expected, timeoutMs);
     const cpu = process.cpuUsage(cpu0);
     const machineBusy = busyCores(machine0, cpuSnapshot());
-    if (session && args["heap-profile"]) {
-      const { profile } = await session.post("HeapProfiler.stopSampling");
-      writeFileSync(args["heap-profile"], JSON.stringify(profile));
-    }
-    if (session && args.profile) {
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(args.profile, JSON.stringify(profile));
-    }
-    session?.disconnect();
+    await profiling.stop();
     const { start, end } = meter.window();
     const seconds = (end - start) / 1000;
     const finalStage = meter.stages.get(running.final)!;

@@ -16,6 +16,7 @@ import { type Publishable, postSource, transactionSource } from "../../producers
 import { createProducer, type EncodedEvent } from "../../producers/sdk/index.ts";
 import { TOPIC_PREFIX, TOPICS, type TopicDescriptor } from "../../topology/index.ts";
 import { benchDeps } from "./env.ts";
+import { type Profiling, startProfiling } from "./profiling.ts";
 import { percentile, sorted } from "./stats.ts";
 
 const DAY = 86_400_000;
@@ -26,6 +27,8 @@ export interface LatencyOptions {
   durationS: number;
   warmupS: number;
   tickMs: number;
+  /** Write a V8 CPU profile of this process (the clients) over the measured window to this file. */
+  clientProfile?: string;
   /** Share of posts in the input mix (the throughput dataset's: posts / all events). */
   postShare: number;
   seed: number;
@@ -227,6 +230,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
   let measuredEvents = 0;
   let expectedVerdicts = 0;
   let lastLog = t0;
+  let profiling: Profiling | undefined;
   try {
     for (;;) {
       const tick = Date.now();
@@ -235,6 +239,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       const byTopic = new Map<string, Message[]>();
       const at = Date.now();
       const inWindow = at >= measureFrom;
+      if (inWindow && !profiling) profiling = await startProfiling({ cpu: options.clientProfile });
       for (; sent < due; sent++) {
         const next = encoded[sent];
         if (!next) throw new Error("latency source ran out of events");
@@ -265,6 +270,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       const wait = options.tickMs - (Date.now() - tick);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
+    await profiling?.stop();
     const elapsed = (Date.now() - t0) / 1000;
     // Drain: wait for the measured verdicts (bounded).
     const deadline = Date.now() + 20_000;

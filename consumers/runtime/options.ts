@@ -67,6 +67,11 @@ export const runnerSettingsSchema = z
      * rebalance (same event ids). Exactly-once commits in every transaction regardless.
      */
     commitIntervalMs: z.number().int().min(0).default(0),
+    /**
+     * At-least-once: a produce request waits until its oldest chunk is this old, or until it is full,
+     * before it goes out, ms (Kafka's linger.ms). Default 0 = send at once when no request is in flight.
+     */
+    lingerMs: z.number().min(0).default(0),
     /** Where a new group starts. Default "earliest" (never skip data). */
     fromBeginning: z.boolean().default(true),
     sessionTimeoutMs: z.number().int().min(6000).default(30_000),

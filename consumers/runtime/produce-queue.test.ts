@@ -1,5 +1,5 @@
 import type { Message } from "kafkajs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { TopicMessages } from "./encode.ts";
 import { ProduceQueue } from "./produce-queue.ts";
 
@@ -66,7 +66,7 @@ describe("ProduceQueue", () => {
 
   it("caps the messages of one request, never splitting an entry", async () => {
     const s = manualSend();
-    const q = new ProduceQueue(s.send, 3);
+    const q = new ProduceQueue(s.send, { maxMessages: 3 });
     // a,b + c,d would be 4 > 3
     await expectGrouping(
       s,
@@ -82,7 +82,7 @@ describe("ProduceQueue", () => {
     const big = (topic: string, key: string): TopicMessages[] => [
       { topic, messages: [{ key, value: Buffer.alloc(300) }] },
     ];
-    const q = new ProduceQueue(s.send, 100, 1000); // ~364 bytes per message with overhead
+    const q = new ProduceQueue(s.send, { maxMessages: 100, maxBytes: 1000 }); // ~364 bytes per message with overhead
     // a third would pass 1000 bytes
     await expectGrouping(
       s,
@@ -117,5 +117,40 @@ describe("ProduceQueue", () => {
     expect(s.requests).toHaveLength(2);
     s.requests[1]!.resolve();
     await c;
+  });
+
+  describe("with lingerMs (Kafka's linger.ms)", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("holds a request until its oldest chunk is lingerMs old, then sends what queued meanwhile together", async () => {
+      vi.useFakeTimers();
+      const s = manualSend();
+      const q = new ProduceQueue(s.send, { lingerMs: 20 }, () => Date.now());
+      const a = q.enqueue(out("t1", "a1"));
+      await vi.advanceTimersByTimeAsync(10);
+      const b = q.enqueue(out("t1", "b1"));
+      expect(s.requests).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(9);
+      expect(s.requests).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1); // a is 20 ms old: b rides along, not waiting its own 20 ms
+      expect(s.values(0)).toEqual(["t1:a1,b1"]);
+      s.requests[0]!.resolve();
+      await Promise.all([a, b]);
+      expect(q.requests).toBe(1);
+    });
+
+    it("sends at once when the queued chunks fill a request, without waiting out the linger", async () => {
+      vi.useFakeTimers();
+      const s = manualSend();
+      const q = new ProduceQueue(s.send, { lingerMs: 1000, maxMessages: 3 }, () => Date.now());
+      const a = q.enqueue(out("t1", "a1", "a2"));
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.requests).toHaveLength(0);
+      const b = q.enqueue(out("t1", "b1"));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(s.values(0)).toEqual(["t1:a1,a2,b1"]);
+      s.requests[0]!.resolve();
+      await Promise.all([a, b]);
+    });
   });
 });

@@ -2,8 +2,9 @@
  * Group send: chunks from every partition this process consumes share produce requests, like the
  * Java producer's record accumulator. While one request is waiting for the broker's acknowledgement,
  * the chunks that finish processing queue up; when it returns, everything queued goes out in the next
- * request (up to `maxMessages` and `maxBytes`). No linger timer: under light load a chunk is sent at once, under
- * heavy load requests fill up by themselves.
+ * request (up to `maxMessages` and `maxBytes`). Under heavy load requests fill up by themselves; under
+ * light load a chunk is sent at once unless `lingerMs` > 0 (Kafka's linger.ms): then a request waits
+ * until its oldest chunk is that old or the request is full, so fewer, larger requests go out.
  *
  * Order: entries are sent in the order they were enqueued, one request at a time (the idempotent
  * producer runs with one request in flight), so per-partition order is kept across chunks.
@@ -16,6 +17,7 @@ import { messageSize, type TopicMessages } from "./encode.ts";
 export type SendBatch = (topicMessages: TopicMessages[]) => Promise<void>;
 
 interface Entry {
+  enqueuedAt: number;
   outputs: TopicMessages[];
   count: number;
   bytes: number;
@@ -31,18 +33,38 @@ interface Entry {
 export const MAX_MESSAGES_PER_REQUEST = 2000;
 export const MAX_BYTES_PER_REQUEST = 512 * 1024;
 
+export interface ProduceQueueOptions {
+  /** Messages per request at most. Default MAX_MESSAGES_PER_REQUEST. */
+  maxMessages?: number;
+  /** Bytes per request at most (approximate: keys, values, headers). Default MAX_BYTES_PER_REQUEST. */
+  maxBytes?: number;
+  /** A request waits for more chunks until its oldest is this old or it is full, ms. Default 0. */
+  lingerMs?: number;
+}
+
 export class ProduceQueue {
   private queue: Entry[] = [];
+  private queuedCount = 0;
+  private queuedBytes = 0;
   private sending = false;
+  /** Ends a linger early (the queue filled a request). */
+  private wake: (() => void) | undefined;
+  private readonly maxMessages: number;
+  private readonly maxBytes: number;
+  private readonly lingerMs: number;
   /** Requests sent and messages in them, for instrumentation and tests. */
   requests = 0;
   messages = 0;
 
   constructor(
     private readonly send: SendBatch,
-    private readonly maxMessages = MAX_MESSAGES_PER_REQUEST,
-    private readonly maxBytes = MAX_BYTES_PER_REQUEST,
-  ) {}
+    options: ProduceQueueOptions = {},
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.maxMessages = options.maxMessages ?? MAX_MESSAGES_PER_REQUEST;
+    this.maxBytes = options.maxBytes ?? MAX_BYTES_PER_REQUEST;
+    this.lingerMs = options.lingerMs ?? 0;
+  }
 
   /**
    * Resolves once these outputs are acknowledged (acks=all); rejects if their request failed.
@@ -58,8 +80,19 @@ export class ProduceQueue {
     }
     if (count === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ outputs, count, bytes, resolve, reject, onFail });
+      this.queue.push({
+        enqueuedAt: this.lingerMs > 0 ? this.now() : 0,
+        outputs,
+        count,
+        bytes,
+        resolve,
+        reject,
+        onFail,
+      });
+      this.queuedCount += count;
+      this.queuedBytes += bytes;
       if (!this.sending) void this.drain();
+      else if (this.wake && this.isFull()) this.wake();
     });
   }
 
@@ -67,6 +100,7 @@ export class ProduceQueue {
     this.sending = true;
     try {
       while (this.queue.length > 0) {
+        if (this.lingerMs > 0) await this.linger();
         let taken = 0;
         let total = 0;
         let bytes = 0;
@@ -79,12 +113,16 @@ export class ProduceQueue {
           taken++;
         }
         const entries = this.queue.splice(0, taken);
+        this.queuedCount -= total;
+        this.queuedBytes -= bytes;
         try {
           await this.send(merge(entries));
           this.requests++;
           this.messages += total;
         } catch (error) {
           const failed = entries.concat(this.queue.splice(0));
+          this.queuedCount = 0;
+          this.queuedBytes = 0;
           for (const e of failed) e.onFail?.(error);
           for (const e of failed) e.reject(error);
           continue;
@@ -94,6 +132,26 @@ export class ProduceQueue {
     } finally {
       this.sending = false;
     }
+  }
+
+  /** With lingerMs: waits until the oldest queued chunk is lingerMs old, unless a request is full. */
+  private async linger(): Promise<void> {
+    while (!this.isFull()) {
+      const wait = this.queue[0]!.enqueuedAt + this.lingerMs - this.now();
+      if (wait <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private isFull(): boolean {
+    return this.queuedCount >= this.maxMessages || this.queuedBytes >= this.maxBytes;
   }
 }
 

@@ -176,7 +176,7 @@ export function createStageRunner(
           groupId,
           transactionTimeoutMs: settings.transactionTimeoutMs,
         })
-      : atLeastOnceSink(deps.kafka);
+      : atLeastOnceSink(deps.kafka, { lingerMs: settings.lingerMs });
   const consumer: Consumer = deps.kafka.consumer({
     groupId,
     sessionTimeout: settings.sessionTimeoutMs,

@@ -63,7 +63,7 @@ class Mutex {
   }
 }
 
-export function atLeastOnceSink(kafka: Kafka): AtLeastOnceSink {
+export function atLeastOnceSink(kafka: Kafka, options: { lingerMs?: number } = {}): AtLeastOnceSink {
   // Replaced after a refused request (see fresh-producer.ts); the queue sends one request at a time.
   const producer = new FreshOnFailureProducer(() =>
     kafka.producer({
@@ -73,7 +73,9 @@ export function atLeastOnceSink(kafka: Kafka): AtLeastOnceSink {
       retry: PRODUCER_RETRY,
     }),
   );
-  const queue = new ProduceQueue((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
+  const queue = new ProduceQueue((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }), {
+    lingerMs: options.lingerMs,
+  });
   return {
     delivery: "at-least-once",
     connect: () => producer.connect(),
