@@ -10,6 +10,8 @@
  *   npx tsx bench/latency.ts --max-rate 2500        (rate = 50 % of it; the max from bench/pipeline.ts)
  *   npx tsx bench/latency.ts --rate 1200 --duration 60
  *   npx tsx bench/latency.ts                        (measures the fused max first: one throughput run)
+ *   npx tsx bench/latency.ts --max-rate 19822 --shares 0.125,0.25,0.375,0.5   (a load sweep: one run
+ *                                                   per share, then one table of latency vs offered rate)
  *
  * Only events published after --warmup seconds count (JIT, model warm-up, producer metadata).
  */
@@ -25,6 +27,10 @@ export const latencySpecs = {
     help: "the fused pipeline's max records/s (bench/pipeline.ts); default: measured now (one run)",
   },
   share: { type: "string", default: "0.5", help: "rate = share × max-rate" },
+  shares: {
+    type: "string",
+    help: "a load sweep: comma-separated shares of --max-rate, one run each, then one summary table",
+  },
   duration: { type: "string", default: "60", help: "measured seconds" },
   warmup: { type: "string", default: "5", help: "seconds published before measuring" },
   "tick-ms": {
@@ -243,7 +249,101 @@ async function main(): Promise<void> {
     "npx tsx bench/latency.ts [options]",
     latencySpecs,
   );
-  printLatency(await runLatency(args), args.json);
+  if (!args.shares) {
+    printLatency(await runLatency(args), args.json);
+    return;
+  }
+  // One child process per run: the client binds its topic names at import (VERDICT_TOPIC_PREFIX),
+  // and each run gets a fresh namespace. Without --max-rate, the first run measures it.
+  let maxRate = args["max-rate"] as string | undefined;
+  const reports: LatencyReport[] = [];
+  for (const share of String(args.shares).split(",")) {
+    const report = await runChild([
+      ...passOn(args),
+      "--share",
+      share,
+      ...(maxRate ? ["--max-rate", maxRate] : []),
+    ]);
+    maxRate = String(report.maxRate);
+    reports.push(report);
+  }
+  printSweep(reports);
+}
+
+/** The command-line options given, minus the sweep's own, as arguments for one run. */
+function passOn(args: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(args)) {
+    if (
+      value === undefined ||
+      value === false ||
+      ["shares", "share", "rate", "max-rate", "json"].includes(name)
+    )
+      continue;
+    out.push(`--${name}`, ...(value === true ? [] : [String(value)]));
+  }
+  return out;
+}
+
+/** Runs this benchmark once in a child process (its report goes to our stdout), returns the report. */
+async function runChild(argv: string[]): Promise<LatencyReport> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv, "--json"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const lines = out.trimEnd().split("\n");
+  const json = lines.pop() ?? "";
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (code !== 0 || !json.startsWith("{"))
+    throw new Error(`latency run ${argv.join(" ")} failed (exit ${code})`);
+  return JSON.parse(json) as LatencyReport;
+}
+
+/** Latency against offered load, one row per run of a sweep. */
+export function printSweep(reports: LatencyReport[]): void {
+  const rows = reports.map((r) => {
+    const x = r.result;
+    const p = x.brokerClockMs;
+    const s =
+      (r.pipeline as { cpuMs?: number; stages?: { pipeline?: { records: number } } } | undefined) ?? {};
+    const records = s.stages?.pipeline?.records;
+    return [
+      `${Math.round(r.share * 100)} %`,
+      fmt(x.rate),
+      fmt(x.achievedRate),
+      p.p50.toFixed(0),
+      p.p95.toFixed(0),
+      p.p99.toFixed(0),
+      p.max.toFixed(0),
+      x.clientClockMs.p99.toFixed(0),
+      s.cpuMs && records ? String(Math.round((s.cpuMs / records) * 1000)) : "n/a",
+      String(x.measured.missing),
+      p.p99 <= 50 ? "met" : "missed",
+    ];
+  });
+  process.stdout.write(
+    `\nload sweep (max rate ${fmt(reports[0]?.maxRate ?? Number.NaN)}, ${reports[0]?.maxRateSource ?? ""})\n${table(
+      [
+        "share of max",
+        "offered/s",
+        "achieved/s",
+        "p50 ms",
+        "p95",
+        "p99",
+        "max",
+        "client-clock p99",
+        "pipeline CPU ms/1k",
+        "missing",
+        "p99 ≤ 50",
+      ],
+      rows,
+    )}\n`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {

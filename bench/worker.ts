@@ -77,12 +77,12 @@ const args = cli(
     },
     "commit-interval-ms": {
       type: "string",
-      default: "0",
+      default: "100",
       help: "runner commitIntervalMs (at-least-once offset commits at most this often; the runner's default)",
     },
     "linger-ms": {
       type: "string",
-      default: "0",
+      default: "2",
       help: "runner lingerMs (at-least-once produce requests wait up to this long for more outputs; the runner's default)",
     },
     "fetch-min-bytes": { type: "string", default: "1", help: "runner fetchMinBytes (the runner's default)" },
