@@ -23,7 +23,8 @@ if (out) {
     // A Kafka request: int32 size, int16 api key, ...
     const api = Buffer.isBuffer(chunk) && chunk.length >= 6 ? chunk.readInt16BE(4) : -1;
     const name = API_NAMES[api] ?? (api >= 0 ? `api ${api}` : "other");
-    const s = (stats[name] ??= { writes: 0, bytes: 0, ms: 0 });
+    if (!stats[name]) stats[name] = { writes: 0, bytes: 0, ms: 0 };
+    const s = stats[name];
     s.writes++;
     s.bytes += chunk?.length ?? 0;
     s.ms += ms;
