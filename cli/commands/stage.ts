@@ -24,6 +24,16 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       "30000",
     )
     .option(
+      "--commit-interval <ms>",
+      "at-least-once: commit acknowledged offsets at most this often (0 = after every acknowledgement)",
+      "100",
+    )
+    .option(
+      "--linger <ms>",
+      "at-least-once: a produce request waits up to this long for more outputs (Kafka's linger.ms)",
+      "2",
+    )
+    .option(
       "--http-port <port>",
       "port of /metrics, /healthz, /readyz and /dashboard (0 = any free port; VERDICT_HTTP_PORT)",
     )
@@ -53,6 +63,8 @@ export function stageCommand(program: Command, ctx: CliContext): void {
             partitionsConsumedConcurrently: Number(opts.concurrency),
             sessionTimeoutMs: Number(opts.sessionTimeout),
             heartbeatIntervalMs: Math.max(100, Math.floor(Number(opts.sessionTimeout) / 10)),
+            commitIntervalMs: Number(opts.commitInterval),
+            lingerMs: Number(opts.linger),
           },
         ),
       );
