@@ -11,69 +11,27 @@ vi.hoisted(() => {
   process.env.VERDICT_TOPIC_PREFIX = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
 });
 
-import { ConfigResourceTypes } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { input, type Stage } from "../consumers/runtime/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
 import {
   firstOccurrences,
+  oversizedOutputStage,
   pipelineSuite,
-  publishTransactions,
   readDecoded,
+  refusedOutputScenario,
   runner,
+  setMaxMessageBytes,
 } from "./support/pipeline.ts";
 
 const { deps, onClose } = pipelineSuite(testDeps());
 
-async function setMaxMessageBytes(topic: string, bytes: number): Promise<void> {
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  try {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: [{ name: "max.message.bytes", value: String(bytes) }],
-        },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe("stage runner, outputs refused by the broker", () => {
   it("commits nothing past the refused chunk, re-reads it, and loses nothing once the topic is fixed", async () => {
-    const out = TOPICS.transactionIngested;
-    await setMaxMessageBytes(out.name, 65_536);
-    const keys = ["k-a", "k-b", "k-c", "k-d"];
-    const events = await publishTransactions("sf", 200, (i) => keys[i % keys.length]!);
+    const { out, keys, events } = await refusedOutputScenario(deps, "sf");
 
-    let attemptsOfBig = 0;
-    const stage: Stage = {
-      name: "send-failure",
-      concurrency: "per-key",
-      inputs: [
-        input(TOPICS.transactionCreated, (tx) => {
-          // One output (sf-57) is larger than the topic accepts until the test raises the limit.
-          const big = tx.eventId === "sf-57";
-          if (big) attemptsOfBig++;
-          return [
-            {
-              topic: out,
-              value: {
-                ...tx,
-                transactionId: big ? `${tx.transactionId}-${"x".repeat(100_000)}` : tx.transactionId,
-                ingestedAt: Date.now(),
-              },
-            },
-          ];
-        }),
-      ],
-    };
+    // One output (sf-57) is larger than the topic accepts until the test raises the limit.
+    const { stage, attempts } = oversizedOutputStage("send-failure", "sf-57");
     // Small chunks, so later chunks of the same partition are processed while the refused one waits.
     const r = runner(stage, deps, { chunkSize: 5, pipelineDepth: 2 });
     onClose(() => r.stop());
@@ -81,8 +39,8 @@ describe("stage runner, outputs refused by the broker", () => {
 
     // The refused chunk is re-read (and refused) again and again; nothing past it is committed.
     const deadline = Date.now() + 60_000;
-    while (attemptsOfBig < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-    expect(attemptsOfBig).toBeGreaterThanOrEqual(3);
+    while (attempts() < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    expect(attempts()).toBeGreaterThanOrEqual(3);
     const admin = deps.kafka.admin();
     await admin.connect();
     try {
@@ -98,7 +56,7 @@ describe("stage runner, outputs refused by the broker", () => {
     }
 
     // Fix the topic: the next re-read goes through, and everything arrives.
-    await setMaxMessageBytes(out.name, 1_048_588);
+    await setMaxMessageBytes(deps, out.name, 1_048_588);
     const until = Date.now() + 60_000;
     let outputs = await readDecoded(deps, out);
     while (new Set(outputs.map((o) => o.value.eventId)).size < events.length && Date.now() < until) {

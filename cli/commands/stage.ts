@@ -34,6 +34,11 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       "2",
     )
     .option(
+      "--on-refused-output <policy>",
+      "at-least-once, outputs the broker refuses for good: retry (re-read until the topic is fixed) | dead-letter",
+      "retry",
+    )
+    .option(
       "--http-port <port>",
       "port of /metrics, /healthz, /readyz and /dashboard (0 = any free port; VERDICT_HTTP_PORT)",
     )
@@ -65,6 +70,7 @@ export function stageCommand(program: Command, ctx: CliContext): void {
             heartbeatIntervalMs: Math.max(100, Math.floor(Number(opts.sessionTimeout) / 10)),
             commitIntervalMs: Number(opts.commitInterval),
             lingerMs: Number(opts.linger),
+            onRefusedOutput: opts.onRefusedOutput,
           },
         ),
       );

@@ -75,6 +75,16 @@ export const runnerSettingsSchema = z
      * unchanged; BENCHMARKS.md, fifth pass). 0 = send at once when no request is in flight.
      */
     lingerMs: z.number().min(0).default(2),
+    /**
+     * At-least-once: what happens when the broker refuses a chunk's outputs for good (e.g. a record
+     * over the output topic's max.message.bytes). "retry" (default, as Kafka Streams' default
+     * production handler does not skip): the partition is re-read from that chunk with backoff until the
+     * topic is fixed; nothing is lost, the partition waits. "dead-letter": after
+     * `refusalsBeforeDeadLetter` refusals in a row, the chunk's records are sent one at a time and the
+     * refused one goes to its input's DLQ (VERDICT_ERR_OUTPUT_REFUSED) so the partition moves on.
+     */
+    onRefusedOutput: z.enum(["retry", "dead-letter"]).default("retry"),
+    refusalsBeforeDeadLetter: z.number().int().min(1).default(3),
     /** Where a new group starts. Default "earliest" (never skip data). */
     fromBeginning: z.boolean().default(true),
     sessionTimeoutMs: z.number().int().min(6000).default(30_000),

@@ -101,7 +101,7 @@ describe("ProduceQueue", () => {
     expect(s.requests).toHaveLength(0);
   });
 
-  it("fails a failed request's entries and everything queued behind it, telling each synchronously", async () => {
+  it("fails a failed request's entries with its error and everything queued behind it as not sent, telling each synchronously", async () => {
     const s = manualSend();
     const q = new ProduceQueue(s.send);
     const failedFirst: string[] = [];
@@ -110,13 +110,36 @@ describe("ProduceQueue", () => {
     const boom = new Error("MESSAGE_TOO_LARGE");
     s.requests[0]!.reject(boom);
     await expect(a).rejects.toBe(boom);
-    await expect(b).rejects.toBe(boom);
+    await expect(b).rejects.toMatchObject({ code: "VERDICT_ERR_NOT_SENT", cause: boom });
     expect(failedFirst).toEqual(["a", "b"]);
     // The queue keeps working for what comes after.
     const c = q.enqueue(out("t", "c"));
     expect(s.requests).toHaveLength(2);
     s.requests[1]!.resolve();
     await c;
+  });
+
+  it("sends an entry enqueued alone in a request of its own", async () => {
+    const s = manualSend();
+    const q = new ProduceQueue(s.send);
+    const a = q.enqueue(out("t", "a"));
+    const b = q.enqueue(out("t", "b"));
+    const c = q.enqueue(out("t", "c"), undefined, true);
+    const d = q.enqueue(out("t", "d"));
+    s.requests[0]!.resolve();
+    await a;
+    await tick();
+    expect(s.values(1)).toEqual(["t:b"]); // not merged with c
+    s.requests[1]!.resolve();
+    await b;
+    await tick();
+    expect(s.values(2)).toEqual(["t:c"]); // alone
+    s.requests[2]!.resolve();
+    await c;
+    await tick();
+    expect(s.values(3)).toEqual(["t:d"]);
+    s.requests[3]!.resolve();
+    await d;
   });
 
   describe("with lingerMs (Kafka's linger.ms)", () => {

@@ -8,10 +8,13 @@
  *
  * Order: entries are sent in the order they were enqueued, one request at a time (the idempotent
  * producer runs with one request in flight), so per-partition order is kept across chunks.
- * A failed request fails its entries and every entry queued behind it at that moment: a later chunk
- * of the same partition must never be acknowledged while an earlier one is not.
+ * A failed request fails its entries with the broker's error, and every entry queued behind it at
+ * that moment with VERDICT_ERR_NOT_SENT (cause: that error): a later chunk of the same partition must
+ * never be acknowledged while an earlier one is not. An entry enqueued `alone` goes in a request of
+ * its own, so a refusal is known to be about its outputs.
  */
 import type { Message } from "kafkajs";
+import { VerdictError } from "../../lib/errors/index.ts";
 import { messageSize, type TopicMessages } from "./encode.ts";
 
 export type SendBatch = (topicMessages: TopicMessages[]) => Promise<void>;
@@ -24,6 +27,7 @@ interface Entry {
   resolve: () => void;
   reject: (error: unknown) => void;
   onFail: ((error: unknown) => void) | undefined;
+  alone: boolean;
 }
 
 /**
@@ -71,7 +75,7 @@ export class ProduceQueue {
    * `onFail` runs synchronously when the failure is known, before any later `enqueue` can happen:
    * callers use it to stop sending behind a failed chunk.
    */
-  enqueue(outputs: TopicMessages[], onFail?: (error: unknown) => void): Promise<void> {
+  enqueue(outputs: TopicMessages[], onFail?: (error: unknown) => void, alone = false): Promise<void> {
     let count = 0;
     let bytes = 0;
     for (const t of outputs) {
@@ -88,6 +92,7 @@ export class ProduceQueue {
         resolve,
         reject,
         onFail,
+        alone,
       });
       this.queuedCount += count;
       this.queuedBytes += bytes;
@@ -107,7 +112,7 @@ export class ProduceQueue {
         while (taken < this.queue.length) {
           const next = this.queue[taken]!;
           const fits = total + next.count <= this.maxMessages && bytes + next.bytes <= this.maxBytes;
-          if (taken > 0 && !fits) break;
+          if (taken > 0 && (!fits || next.alone || this.queue[0]!.alone)) break;
           total += next.count;
           bytes += next.bytes;
           taken++;
@@ -120,11 +125,21 @@ export class ProduceQueue {
           this.requests++;
           this.messages += total;
         } catch (error) {
-          const failed = entries.concat(this.queue.splice(0));
+          const behind = this.queue.splice(0);
           this.queuedCount = 0;
           this.queuedBytes = 0;
-          for (const e of failed) e.onFail?.(error);
-          for (const e of failed) e.reject(error);
+          const notSent = new VerdictError(
+            "VERDICT_ERR_NOT_SENT",
+            "not sent: an earlier produce request failed",
+            {
+              cause: error,
+              retriable: true,
+            },
+          );
+          for (const e of entries) e.onFail?.(error);
+          for (const e of behind) e.onFail?.(notSent);
+          for (const e of entries) e.reject(error);
+          for (const e of behind) e.reject(notSent);
           continue;
         }
         for (const e of entries) e.resolve();

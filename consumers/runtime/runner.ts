@@ -115,6 +115,26 @@ interface Lane {
 
 const noop = () => {};
 
+/** Broker errors that refuse a record for good: sending the same outputs again cannot succeed. */
+const PERMANENT_REFUSALS = new Set([
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "INVALID_RECORD",
+  "CORRUPT_MESSAGE",
+]);
+
+/** The broker refused these outputs for good (looking through KafkaJS's wrappers; "not sent" is not). */
+export function isPermanentRefusal(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const x = e as { type?: unknown; code?: unknown; cause?: unknown; originalError?: unknown };
+    if (x.code === "VERDICT_ERR_NOT_SENT") return false;
+    if (typeof x.type === "string" && PERMANENT_REFUSALS.has(x.type)) return true;
+    e = x.cause ?? x.originalError;
+  }
+  return false;
+}
+
 /** KafkaJS's own test (errors.js isRebalancing): the group is rebalancing and this member must rejoin. */
 function isRebalancing(err: unknown): boolean {
   const type = (err as { type?: unknown })?.type;
@@ -211,6 +231,14 @@ export function createStageRunner(
   const lanes = new Map<string, Lane>();
   /** Consecutive re-reads per partition after a failed chunk, for backoff; cleared on success. */
   const refusals = new Map<string, number>();
+  /**
+   * onRefusedOutput "dead-letter": per partition, the last offset of a chunk whose outputs the broker
+   * refused for good (MESSAGE_TOO_LARGE and the like), and once that repeated refusalsBeforeDeadLetter
+   * times, the offset through which the partition is processed one record at a time, each record's
+   * outputs in a request of their own, so the refused record can be told apart and dead-lettered.
+   */
+  const refused = new Map<string, string>();
+  const isolating = new Map<string, string>();
   /** Partitions this member owns (GROUP_JOIN); outputs of others are not committed by it. */
   const assigned = new Set<string>();
   /** A record failed and the error policy says fail: thrown by the next eachBatch (KafkaJS restarts). */
@@ -254,6 +282,7 @@ export function createStageRunner(
       for (const p of ps) assigned.add(partitionKey(topic, p));
     }
     committer.retain((topic, partition) => assigned.has(partitionKey(topic, partition)));
+    for (const m of [refused, isolating]) for (const k of m.keys()) if (!assigned.has(k)) m.delete(k);
     const partitions = assigned.size;
     emit(deps.instrumentation, { type: "group", stage: stage.name, groupId, state: "joined", partitions });
   });
@@ -310,7 +339,6 @@ export function createStageRunner(
       },
     });
     const out: { topic: string; message: Message }[] = [];
-    const dlqTopic = inputs.get(topic)!.topic.dlq;
     let dead = 0;
     const perRecord: { topic: string; traceparent?: string }[][] | undefined = wantsRecords(
       deps.instrumentation,
@@ -339,14 +367,7 @@ export function createStageRunner(
         continue;
       }
       perRecord?.push([]);
-      const context = {
-        topic,
-        partition,
-        offset: message.offset,
-        eventId: inputHeaders.eventId,
-        correlationId: inputHeaders.correlationId,
-        traceId: parseTraceparent(inputHeaders.traceparent)?.traceId,
-      };
+      const context = recordContext(topic, partition, message, inputHeaders);
       if (result.kind === "fatal") {
         logger.fatal(
           { ...context, err: result.error },
@@ -362,34 +383,8 @@ export function createStageRunner(
         );
       }
       dead++;
-      const code = errorCode(result.error);
-      const skipped = settings.errorPolicy.onPoison === "skip" || !dlqTopic;
-      emit(deps.instrumentation, {
-        type: "dead-letter",
-        stage: stage.name,
-        topic,
-        code,
-        failedStage: (result.error as { failedStage?: string }).failedStage ?? stage.name,
-        ...(skipped ? {} : { dlq: dlqTopic }),
-      });
-      if (skipped) {
-        logger.error(
-          { ...context, code, reason: errorMessage(result.error) },
-          "poison record skipped (no DLQ)",
-        );
-        continue;
-      }
-      logger.warn(
-        { ...context, code, reason: errorMessage(result.error), dlq: dlqTopic },
-        "record dead-lettered",
-      );
-      const letter = toDeadLetter(
-        { stage: stage.name, topic, partition, message },
-        result.error,
-        result.attempts,
-        now(),
-      );
-      out.push({ topic: dlqTopic, message: await encoder.encodeDeadLetter(dlqTopic, letter, now()) });
+      const letter = await deadLetter(context, message, result.error, result.attempts);
+      if (letter) out.push(letter);
     }
     return {
       topic,
@@ -403,6 +398,85 @@ export function createStageRunner(
       dead,
       perRecord,
     };
+  }
+
+  function recordContext(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    headers: RecordItem["headers"],
+  ) {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      eventId: headers.eventId,
+      correlationId: headers.correlationId,
+      traceId: parseTraceparent(headers.traceparent)?.traceId,
+    };
+  }
+
+  /**
+   * onRefusedOutput "dead-letter": the broker refused the outputs of this one-record chunk for good,
+   * so the record goes to its input's DLQ instead (in a request of its own) and the partition moves on.
+   */
+  async function deadLetterRefused(
+    out: AtLeastOnceSink,
+    c: PreparedChunk,
+    refusal: unknown,
+    onFail: (err: unknown) => void,
+  ) {
+    const key = partitionKey(c.topic, c.partition);
+    const message = c.messages[0]!;
+    const error = new VerdictError(
+      "VERDICT_ERR_OUTPUT_REFUSED",
+      `The broker refused this record's outputs for good: ${errorMessage(refusal)}. Fix the output topic (e.g. max.message.bytes) and replay the record from the DLQ.`,
+      { cause: refusal },
+    );
+    const attempts = (refusals.get(key) ?? 0) + 1;
+    const letter = await deadLetter(
+      recordContext(c.topic, c.partition, message, c.items[0]!.headers),
+      message,
+      error,
+      attempts,
+    );
+    c.results = [{ kind: "poison", error, attempts }];
+    c.produced = 0;
+    c.dead = 1;
+    if (c.perRecord) c.perRecord = [[]];
+    if (letter) await out.send([{ topic: letter.topic, messages: [letter.message] }], onFail, true);
+  }
+
+  /**
+   * A record that goes to its input's dead-letter topic: instrumentation, a log line with the reason,
+   * and the encoded letter (original bytes, headers, position, error). Undefined when the policy skips
+   * poison records or the input has no DLQ (logged as skipped).
+   */
+  async function deadLetter(
+    context: { topic: string; partition: number; offset: string; [k: string]: unknown },
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ): Promise<{ topic: string; message: Message } | undefined> {
+    const { topic, partition } = context;
+    const dlqTopic = inputs.get(topic)!.topic.dlq;
+    const code = errorCode(error);
+    const skipped = settings.errorPolicy.onPoison === "skip" || !dlqTopic;
+    emit(deps.instrumentation, {
+      type: "dead-letter",
+      stage: stage.name,
+      topic,
+      code,
+      failedStage: (error as { failedStage?: string }).failedStage ?? stage.name,
+      ...(skipped ? {} : { dlq: dlqTopic }),
+    });
+    if (skipped) {
+      logger.error({ ...context, code, reason: errorMessage(error) }, "poison record skipped (no DLQ)");
+      return undefined;
+    }
+    logger.warn({ ...context, code, reason: errorMessage(error), dlq: dlqTopic }, "record dead-lettered");
+    const letter = toDeadLetter({ stage: stage.name, topic, partition, message }, error, attempts, now());
+    return { topic: dlqTopic, message: await encoder.encodeDeadLetter(dlqTopic, letter, now()) };
   }
 
   /** Instrumentation once a chunk's outputs are acknowledged. */
@@ -454,10 +528,12 @@ export function createStageRunner(
     chunk: KafkaMessage[],
     commitOffset: string,
     heartbeat: () => Promise<void>,
+    isolated: boolean,
   ): void {
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     const firstOffset = chunk[0]!.offset;
+    const lastOffset = chunk[chunk.length - 1]!.offset;
     const breakLane = (err: unknown, why: string) => {
       if (lane.broken) return; // an earlier chunk of this lane failed first and seeked already
       lane.broken = true;
@@ -478,12 +554,28 @@ export function createStageRunner(
         throw err;
       }
       if (lane.broken) return undefined;
-      const sent = out.send(prepared.outputs, (err) =>
+      const notAcknowledged = (err: unknown) =>
         breakLane(
           err,
           "outputs not acknowledged: re-reading the partition from the first unacknowledged record",
-        ),
+        );
+      let sent = out.send(
+        prepared.outputs,
+        (err) => {
+          const permanent = isPermanentRefusal(err);
+          if (isolated && permanent) return; // this record is dead-lettered instead (below)
+          if (permanent) refused.set(key, lastOffset);
+          notAcknowledged(err);
+        },
+        isolated,
       );
+      if (isolated) {
+        sent = sent.catch((err) =>
+          isPermanentRefusal(err)
+            ? deadLetterRefused(out, prepared, err, notAcknowledged)
+            : Promise.reject(err),
+        );
+      }
       sent.catch(noop); // observed by the link below, which may stop earlier (an earlier chunk failed)
       return { prepared, sent };
     })();
@@ -496,6 +588,9 @@ export function createStageRunner(
       await done.sent;
       chunkDelivered(done.prepared);
       refusals.delete(key);
+      refused.delete(key);
+      const through = isolating.get(key);
+      if (through !== undefined && BigInt(lastOffset) >= BigInt(through)) isolating.delete(key);
       if (assigned.has(key)) committer.mark(topic, partition, commitOffset);
     })();
     link
@@ -533,6 +628,20 @@ export function createStageRunner(
       // in a tight loop; capped below the session timeout's reach (KafkaJS heartbeats between batches).
       const failures = (refusals.get(key) ?? 0) + 1;
       refusals.set(key, failures);
+      const refusedThrough = refused.get(key);
+      if (
+        settings.onRefusedOutput === "dead-letter" &&
+        refusedThrough !== undefined &&
+        failures >= settings.refusalsBeforeDeadLetter
+      ) {
+        // The same outputs were refused for good again and again: find the record and dead-letter it.
+        isolating.set(key, refusedThrough);
+        refused.delete(key);
+        logger.warn(
+          { topic, partition, from: firstOffset, through: refusedThrough, failures },
+          "outputs refused for good repeatedly: processing these records one at a time to dead-letter the refused one",
+        );
+      }
       const p = settings.errorPolicy;
       const delayMs = backoffDelay(
         "exponential",
@@ -584,20 +693,28 @@ export function createStageRunner(
             sink.delivery === "at-least-once" && !isStale() && batch.messages.length > 0
               ? await laneOf(topic, partition, batch.messages[0]!.offset)
               : undefined;
-          for (let i = 0; i < batch.messages.length; i += settings.chunkSize) {
+          const key = partitionKey(topic, partition);
+          for (let i = 0; i < batch.messages.length; ) {
             if (!isRunning() || isStale() || abort.signal.aborted || state !== "running" || rejoinNeeded)
               break;
-            const chunk = batch.messages.slice(i, i + settings.chunkSize);
+            // onRefusedOutput "dead-letter": records up to a repeatedly refused chunk's end go one at a time.
+            const isolateThrough = isolating.get(key);
+            const isolated =
+              isolateThrough !== undefined && BigInt(batch.messages[i]!.offset) <= BigInt(isolateThrough);
+            const chunk = batch.messages.slice(i, i + (isolated ? 1 : settings.chunkSize));
+            i += chunk.length;
             const last = chunk[chunk.length - 1]!.offset;
             // The last chunk of a batch also covers trailing control records (transaction markers).
-            const through = i + settings.chunkSize >= batch.messages.length ? batch.lastOffset() : last;
+            const through = i >= batch.messages.length ? batch.lastOffset() : last;
             if (sink.delivery === "at-least-once") {
               if (!lane || lane.broken) break; // the partition is re-read from the failed chunk
-              accept(sink, lane, batch, chunk, (BigInt(through) + 1n).toString(), heartbeat);
+              accept(sink, lane, batch, chunk, (BigInt(through) + 1n).toString(), heartbeat, isolated);
               resolveOffset(last); // fetching moves on; committing waits for the acknowledgement
-              // Bounded: at most pipelineDepth chunks of a partition queued or awaiting the broker;
-              // heartbeats meanwhile tell whether the group wants this member to rejoin.
-              while (lane.pending.length > settings.pipelineDepth && !rejoinNeeded) {
+              // Bounded: at most pipelineDepth chunks of a partition queued or awaiting the broker (none
+              // while isolating a refused record); heartbeats meanwhile tell whether the group wants
+              // this member to rejoin.
+              const depth = isolated ? 0 : settings.pipelineDepth;
+              while (lane.pending.length > depth && !rejoinNeeded) {
                 await settledOrAfter(lane.pending[0]!, settings.heartbeatIntervalMs);
                 await beat(heartbeat);
               }

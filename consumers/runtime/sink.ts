@@ -23,9 +23,10 @@ export interface AtLeastOnceSink {
   connect(): Promise<void>;
   /**
    * Resolves once the outputs are acknowledged; outputs sent earlier are acknowledged first.
-   * `onFail` runs synchronously when the send is known to have failed (see ProduceQueue).
+   * `onFail` runs synchronously when the send is known to have failed (see ProduceQueue). `alone`:
+   * in a produce request of their own (a refusal is then known to be about these outputs).
    */
-  send(outputs: TopicMessages[], onFail?: (error: unknown) => void): Promise<void>;
+  send(outputs: TopicMessages[], onFail?: (error: unknown) => void, alone?: boolean): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -79,7 +80,7 @@ export function atLeastOnceSink(kafka: Kafka, options: { lingerMs?: number } = {
   return {
     delivery: "at-least-once",
     connect: () => producer.connect(),
-    send: (outputs, onFail) => queue.enqueue(outputs, onFail),
+    send: (outputs, onFail, alone) => queue.enqueue(outputs, onFail, alone),
     disconnect: () => producer.disconnect(),
   };
 }

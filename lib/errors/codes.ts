@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   VERDICT_ERR_RETRIES_EXHAUSTED: "An operation failed on every attempt; the cause is attached.",
   VERDICT_ERR_VALIDATION: "An event is well-formed Avro but semantically invalid (amount, timestamp, text).",
   VERDICT_ERR_STAGE: "A pipeline stage failed on a record.",
+  VERDICT_ERR_OUTPUT_REFUSED:
+    "The broker refused a record's outputs for good (e.g. larger than the topic's max.message.bytes). With onRefusedOutput=dead-letter the input is dead-lettered; otherwise its partition is re-read until the topic is fixed.",
+  VERDICT_ERR_NOT_SENT:
+    "Outputs were not sent because an earlier produce request failed; they are sent again when the partition is re-read.",
   VERDICT_ERR_FEATURE_STORE: "The feature store (Redis) failed; retried with backoff.",
   VERDICT_ERR_MODEL_INVALID: "A model's files or declared inputs do not match what the pipeline feeds it.",
   VERDICT_ERR_MODEL_RUNTIME: "ONNX Runtime failed to run a model.",

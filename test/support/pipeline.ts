@@ -3,12 +3,13 @@
  * importing topology), topology bootstrap for it, stage runners on the real stack, and readers
  * that decode what came out.
  */
-import type { Kafka } from "kafkajs";
+import { ConfigResourceTypes, type Kafka } from "kafkajs";
 import { afterAll, beforeAll } from "vitest";
 import type { AppDeps } from "../../app/deps.ts";
 import { readAll } from "../../consumers/dlq/index.ts";
 import {
   createStageRunner,
+  input,
   type RunnerSettingsInput,
   type Stage,
   type StageRunner,
@@ -180,4 +181,65 @@ export function firstOccurrences(
     if (!seen.includes(n)) seen.push(n);
   }
   return seen;
+}
+
+/** Sets a topic's max.message.bytes: the broker then refuses larger records for good (MESSAGE_TOO_LARGE). */
+export async function setMaxMessageBytes(deps: AppDeps, topic: string, bytes: number): Promise<void> {
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: "max.message.bytes", value: String(bytes) }],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The refused-output scenario: transactionIngested accepts at most 64 KiB per record, and 200
+ * transactions over four keys are published (event ids `<prefix>-0` …).
+ */
+export async function refusedOutputScenario(deps: AppDeps, prefix: string) {
+  const out = TOPICS.transactionIngested;
+  await setMaxMessageBytes(deps, out.name, 65_536);
+  const keys = ["k-a", "k-b", "k-c", "k-d"];
+  const events = await publishTransactions(prefix, 200, (i) => keys[i % keys.length]!);
+  return { out, keys, events };
+}
+
+/**
+ * A per-key stage copying transactions to transactionIngested, where the output of `bigEventId` is
+ * ~100 KB (refused while the topic's max.message.bytes is 64 KiB); `attempts()` counts its runs.
+ */
+export function oversizedOutputStage(name: string, bigEventId: string): { stage: Stage; attempts(): number } {
+  let attempts = 0;
+  const stage: Stage = {
+    name,
+    concurrency: "per-key",
+    inputs: [
+      input(TOPICS.transactionCreated, (tx) => {
+        const big = tx.eventId === bigEventId;
+        if (big) attempts++;
+        return [
+          {
+            topic: TOPICS.transactionIngested,
+            value: {
+              ...tx,
+              transactionId: big ? `${tx.transactionId}-${"x".repeat(100_000)}` : tx.transactionId,
+              ingestedAt: Date.now(),
+            },
+          },
+        ];
+      }),
+    ],
+  };
+  return { stage, attempts: () => attempts };
 }
