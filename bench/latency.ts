@@ -115,13 +115,14 @@ export async function runLatency(
   let rate = args.rate ? num(args, "rate") : Number.NaN;
   if (!Number.isFinite(rate) && !Number.isFinite(maxRate)) {
     log("[latency] measuring the fused pipeline's max rate (one throughput run)...");
-    const extra = [
-      ...(args["onnx-threads"] ? ["--onnx-threads", String(args["onnx-threads"])] : []),
-      ...(args["onnx-workers"] !== undefined ? ["--onnx-workers", String(args["onnx-workers"])] : []),
-    ];
+    // The same pipeline settings as the run below (its profile excepted).
     const r = await runWorker(
       "pipeline-fused",
-      ["--partitions-concurrency", String(args["partitions-concurrency"] ?? 18), ...extra],
+      [
+        "--partitions-concurrency",
+        String(args["partitions-concurrency"] ?? 18),
+        ...pipelineArgs(args, ["profile"]),
+      ],
       "max",
     );
     maxRate = r.rate;
@@ -137,11 +138,8 @@ export async function runLatency(
     "serve",
     "--partitions-concurrency",
     String(args["partitions-concurrency"] ?? 18),
+    ...pipelineArgs(args),
   ];
-  // Options handed to the pipeline process (bench/worker.ts) as they are.
-  for (const name of PIPELINE_OPTIONS) {
-    if (args[name] !== undefined) serveArgs.push(`--${name}`, String(args[name]));
-  }
   const serve = spawnWorker(serveArgs, prefix);
   try {
     await serve.waitForLine(/^READY/, 180_000);
@@ -268,6 +266,13 @@ async function main(): Promise<void> {
     reports.push(report);
   }
   printSweep(reports);
+}
+
+/** The options given that configure the pipeline process, as bench/worker.ts arguments. */
+function pipelineArgs(args: Record<string, unknown>, except: string[] = []): string[] {
+  return PIPELINE_OPTIONS.flatMap((name) =>
+    args[name] === undefined || except.includes(name) ? [] : [`--${name}`, String(args[name])],
+  );
 }
 
 /** The command-line options given, minus the sweep's own, as arguments for one run. */
