@@ -105,7 +105,8 @@ export class ProduceQueue {
     this.sending = true;
     try {
       while (this.queue.length > 0) {
-        if (this.lingerMs > 0) await this.linger();
+        // An entry that goes alone cannot gain from waiting for others.
+        if (this.lingerMs > 0 && !this.queue[0]!.alone) await this.linger();
         let taken = 0;
         let total = 0;
         let bytes = 0;
