@@ -19,16 +19,17 @@ import {
   firstOccurrences,
   oversizedOutputStage,
   pipelineSuite,
+  REFUSED_OUTPUT_TOPOLOGY,
   readDecoded,
   refusedOutputScenario,
   runner,
 } from "./support/pipeline.ts";
 
-const { deps, onClose } = pipelineSuite(testDeps());
+const { deps, onClose } = pipelineSuite(testDeps(), REFUSED_OUTPUT_TOPOLOGY);
 
 describe("stage runner, outputs refused for good, onRefusedOutput dead-letter", () => {
   it("dead-letters the refused record after repeated refusals and delivers and commits everything else", async () => {
-    const { out, keys, events } = await refusedOutputScenario(deps, "rf");
+    const { out, keys, events } = await refusedOutputScenario("rf");
     const admin = deps.kafka.admin();
     await admin.connect();
     onClose(() => admin.disconnect());

@@ -5,11 +5,16 @@
  * fails with OUT_OF_ORDER_SEQUENCE_NUMBER: a wedged writer. A new producer (new producer id) starts
  * clean. Callers send one request at a time (both users here do), so nothing is in flight on the old
  * one when it is dropped.
+ *
+ * The failure is reported at once; the replacement connects meanwhile, and the next send waits for
+ * it (a failed connect fails that send, which replaces the producer again).
  */
 import type { Producer, ProducerBatch } from "kafkajs";
 
 export class FreshOnFailureProducer {
   private producer: Producer;
+  /** The current producer's connection, when it replaced a failed one. */
+  private replaced: Promise<void> = Promise.resolve();
 
   constructor(private readonly create: () => Producer) {
     this.producer = create();
@@ -21,17 +26,23 @@ export class FreshOnFailureProducer {
 
   async sendBatch(batch: ProducerBatch): Promise<void> {
     try {
+      await this.replaced;
       await this.producer.sendBatch(batch);
     } catch (err) {
       const old = this.producer;
-      this.producer = this.create();
-      await old.disconnect().catch(() => {});
-      await this.producer.connect().catch(() => {}); // if this fails, the next send fails and retries it
+      const fresh = this.create();
+      this.producer = fresh;
+      this.replaced = old
+        .disconnect()
+        .catch(() => {})
+        .then(() => fresh.connect());
+      this.replaced.catch(() => {}); // observed by the next send
       throw err;
     }
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    await this.replaced.catch(() => {});
+    await this.producer.disconnect();
   }
 }

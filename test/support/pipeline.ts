@@ -26,12 +26,21 @@ import {
 } from "../../topology/index.ts";
 import { testConnections } from "./app.ts";
 
-export async function applyTestTopology(deps: AppDeps): Promise<void> {
+/** Per-topic changes to the declared topology for one test file, by topic name. */
+export type TopicOverrides = Record<string, Partial<Omit<TopicDescriptor, "name">>>;
+
+/**
+ * Creates the file's prefixed topology. `overrides` apply at creation, so they are in effect from
+ * the first record: a config altered later (alterConfigs) reaches the broker's logs a few ms after
+ * the call returns, and a record produced in between is judged by the old config.
+ */
+export async function applyTestTopology(deps: AppDeps, overrides: TopicOverrides = {}): Promise<void> {
   if (!TOPIC_PREFIX) throw new Error("set VERDICT_TOPIC_PREFIX in vi.hoisted() before importing topology");
   const admin = deps.kafka.admin();
   await admin.connect();
   try {
-    await applyTopology({ admin, registry: deps.registry, topics: allTopics() });
+    const topics = allTopics().map((t) => ({ ...t, ...overrides[t.name] }));
+    await applyTopology({ admin, registry: deps.registry, topics });
   } finally {
     await admin.disconnect();
   }
@@ -112,12 +121,13 @@ export interface PipelineSuite {
 
 /**
  * The common frame of a pipeline test file: the prefixed topology created before the tests, and
- * after them every runner stopped, everything registered closed, the topics deleted.
+ * after them every runner stopped, everything registered closed, the topics deleted. `overrides`
+ * change declared topics at creation (see applyTestTopology).
  */
-export function pipelineSuite(deps: AppDeps): PipelineSuite {
+export function pipelineSuite(deps: AppDeps, overrides: TopicOverrides = {}): PipelineSuite {
   const runners: StageRunner[] = [];
   const closers: (() => Promise<unknown>)[] = [];
-  beforeAll(() => applyTestTopology(deps));
+  beforeAll(() => applyTestTopology(deps, overrides));
   afterAll(async () => {
     for (const r of runners) await r.stop();
     for (const close of closers) await close();
@@ -204,12 +214,16 @@ export async function setMaxMessageBytes(deps: AppDeps, topic: string, bytes: nu
 }
 
 /**
- * The refused-output scenario: transactionIngested accepts at most 64 KiB per record, and 200
- * transactions over four keys are published (event ids `<prefix>-0` …).
+ * The refused-output scenario: transactionIngested accepts at most 64 KiB per record (pass
+ * REFUSED_OUTPUT_TOPOLOGY to pipelineSuite), and 200 transactions over four keys are published
+ * (event ids `<prefix>-0` …).
  */
-export async function refusedOutputScenario(deps: AppDeps, prefix: string) {
+export const REFUSED_OUTPUT_TOPOLOGY: TopicOverrides = {
+  [TOPICS.transactionIngested.name]: { maxMessageBytes: 65_536 },
+};
+
+export async function refusedOutputScenario(prefix: string) {
   const out = TOPICS.transactionIngested;
-  await setMaxMessageBytes(deps, out.name, 65_536);
   const keys = ["k-a", "k-b", "k-c", "k-d"];
   const events = await publishTransactions(prefix, 200, (i) => keys[i % keys.length]!);
   return { out, keys, events };
