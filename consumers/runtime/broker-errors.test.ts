@@ -1,7 +1,7 @@
 import { KafkaJSNonRetriableError, type KafkaJSProtocolError } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { VerdictError } from "../../lib/errors/index.ts";
-import { isPermanentRefusal } from "./runner.ts";
+import { isPermanentRefusal } from "./broker-errors.ts";
 
 const protocolError = (type: string) =>
   Object.assign(new Error(type), { name: "KafkaJSProtocolError", type });
