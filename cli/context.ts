@@ -1,5 +1,6 @@
 /** What every CLI command gets: lazily built ports, a logger, and output helpers. */
 import { type AppDeps, createDeps } from "../app/deps.ts";
+import { patchStatus } from "../infra/patches/kafkajs.mjs";
 import { connectionsFromEnv } from "../lib/config/index.ts";
 import { createLogger, type Logger } from "../lib/log/index.ts";
 
@@ -40,4 +41,23 @@ export function printTable(ctx: CliContext, rows: Record<string, string>[]): voi
       .trimEnd();
   ctx.print(line(cols));
   for (const r of rows) ctx.print(line(cols.map((c) => r[c] ?? "")));
+}
+
+/**
+ * The pipeline commands say so when npm's postinstall did not patch KafkaJS (`npm install
+ * --ignore-scripts`): everything works, but the produce and fetch paths allocate ~40 % more
+ * (infra/patches/kafkajs.mjs, BENCHMARKS.md fourth pass).
+ */
+export function warnIfKafkajsUnpatched(
+  logger: Logger,
+  status: () => { id: string; status: string }[] = patchStatus,
+): void {
+  const unpatched = status()
+    .filter((s) => s.status === "unpatched")
+    .map((s) => s.id);
+  if (unpatched.length === 0) return;
+  logger.warn(
+    { modules: unpatched },
+    "KafkaJS is not patched (npm install ran without its postinstall script?): slower, same results. Fix: node infra/patches/kafkajs.mjs",
+  );
 }

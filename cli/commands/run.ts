@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
-import type { CliContext } from "../context.ts";
+import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { renderPanel, summaryLine } from "../display.ts";
 
 export function runCommand(program: Command, ctx: CliContext): void {
@@ -24,6 +24,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (opts) => {
       const started = Date.now();
+      warnIfKafkajsUnpatched(ctx.logger);
       const tty = process.stdout.isTTY;
       const run: EmbeddedRun = await startEmbedded({
         stack: opts.stack,

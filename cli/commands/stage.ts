@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
 import { createObservability, httpOptionsFromEnv } from "../../observability/index.ts";
-import type { CliContext } from "../context.ts";
+import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
 
 export function stageCommand(program: Command, ctx: CliContext): void {
@@ -44,6 +44,7 @@ export function stageCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (names: string[], opts) => {
       const deps = ctx.deps();
+      warnIfKafkajsUnpatched(ctx.logger);
       const shared = new StageContext(deps, { state: opts.state });
       const http = httpOptionsFromEnv();
       const observability = createObservability(deps, {

@@ -208,32 +208,54 @@ module.exports = (decoder, batchContext = {}) => {`,
   ],
 ];
 
+/**
+ * Where each patched module stands, without writing: "patched", "unpatched" (the KafkaJS 2.2.4
+ * original: the postinstall did not run, e.g. `npm install --ignore-scripts`), "unknown version"
+ * (another KafkaJS, left alone) or "absent" (not installed).
+ */
+export function patchStatus(resolve = createRequire(import.meta.url).resolve) {
+  return PATCHES.map(([id, edits]) => {
+    const found = read(id, resolve);
+    return { id, status: found ? classify(found.source, edits) : "absent" };
+  });
+}
+
 /** Applies every patch; returns what happened per module (for the test and the install log). */
 export function applyPatches(resolve = createRequire(import.meta.url).resolve) {
   const report = [];
   for (const [id, edits] of PATCHES) {
-    let file;
-    try {
-      file = resolve(id);
-    } catch {
-      report.push({ id, status: "absent" }); // kafkajs not installed (yet): nothing to patch
-      continue;
-    }
-    let source = readFileSync(file, "utf8");
-    const pending = edits.filter(([, patched]) => !source.includes(patched));
-    if (pending.length === 0) {
+    const found = read(id, resolve);
+    const status = found ? classify(found.source, edits) : "absent";
+    if (status === "absent") {
+      report.push({ id, status }); // kafkajs not installed (yet): nothing to patch
+    } else if (status === "patched") {
       report.push({ id, status: "patched already" });
-      continue;
-    }
-    if (!pending.every(([original]) => source.includes(original))) {
+    } else if (status === "unknown version") {
       report.push({ id, status: "unknown version, left unpatched (only slower)" });
-      continue;
+    } else {
+      let source = found.source;
+      for (const [original, patched] of edits)
+        if (!source.includes(patched)) source = source.replace(original, patched);
+      writeFileSync(found.file, source);
+      report.push({ id, status: "patched" });
     }
-    for (const [original, patched] of pending) source = source.replace(original, patched);
-    writeFileSync(file, source);
-    report.push({ id, status: "patched" });
   }
   return report;
+}
+
+function read(id, resolve) {
+  try {
+    const file = resolve(id);
+    return { file, source: readFileSync(file, "utf8") };
+  } catch {
+    return undefined;
+  }
+}
+
+function classify(source, edits) {
+  const pending = edits.filter(([, patched]) => !source.includes(patched));
+  if (pending.length === 0) return "patched";
+  return pending.every(([original]) => source.includes(original)) ? "unpatched" : "unknown version";
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

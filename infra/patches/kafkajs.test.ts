@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const require = createRequire(import.meta.url);
 
-import { PATCHES } from "./kafkajs.mjs";
+import { applyPatches, PATCHES, patchStatus } from "./kafkajs.mjs";
 
 type Group = (args: {
   topic: string;
@@ -112,6 +114,37 @@ describe("postinstall patches of KafkaJS (infra/patches/kafkajs.mjs)", () => {
       const source = readFileSync(require.resolve(id), "utf8");
       for (const [, patched] of edits) expect(source, id).toContain(patched);
     }
+  });
+
+  it("tell unpatched, patched, other versions and missing modules apart, and patch only the unpatched", () => {
+    const dir = mkdtempSync(join(tmpdir(), "verdict-patches-"));
+    const [first, second, third] = PATCHES;
+    const files = new Map<string, string>();
+    const place = (id: string, source: string) => {
+      const file = join(dir, `${files.size}.js`);
+      writeFileSync(file, source);
+      files.set(id, file);
+    };
+    place(first![0], first![1].map(([original]) => original).join("\n")); // KafkaJS 2.2.4 as shipped
+    place(second![0], second![1].map(([, patched]) => patched).join("\n"));
+    place(third![0], "module.exports = 'another KafkaJS'");
+    const resolve = (id: string) => {
+      const file = files.get(id);
+      if (!file) throw new Error(`Cannot find module '${id}'`);
+      return file;
+    };
+    const status = (id: string) => patchStatus(resolve).find((s) => s.id === id)?.status;
+    expect([first, second, third, PATCHES[3]].map((p) => status(p![0]))).toEqual([
+      "unpatched",
+      "patched",
+      "unknown version",
+      "absent",
+    ]);
+    const applied = applyPatches(resolve);
+    expect(applied.find((r) => r.id === first![0])?.status).toBe("patched");
+    expect(applied.find((r) => r.id === third![0])?.status).toMatch(/^unknown version/);
+    expect(status(first![0])).toBe("patched");
+    expect(readFileSync(files.get(third![0])!, "utf8")).toBe("module.exports = 'another KafkaJS'");
   });
 
   it("group messages by partition in their order, as the original did", () => {

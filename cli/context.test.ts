@@ -1,0 +1,34 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { warnIfKafkajsUnpatched } from "./context.ts";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+describe("warnIfKafkajsUnpatched", () => {
+  it("names the unpatched KafkaJS modules and the command that patches them", () => {
+    const { logger, lines } = capture();
+    warnIfKafkajsUnpatched(logger, () => [
+      { id: "kafkajs/src/protocol/encoder.js", status: "unpatched" },
+      { id: "kafkajs/src/protocol/decoder.js", status: "patched" },
+      { id: "kafkajs/src/producer/groupMessagesPerPartition.js", status: "unknown version" },
+    ]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.modules).toEqual(["kafkajs/src/protocol/encoder.js"]);
+    expect(lines[0]!.msg).toMatch(/node infra\/patches\/kafkajs\.mjs/);
+  });
+
+  it("stays quiet when KafkaJS is patched or another version is installed", () => {
+    const { logger, lines } = capture();
+    warnIfKafkajsUnpatched(logger, () => [
+      { id: "a", status: "patched" },
+      { id: "b", status: "unknown version" },
+      { id: "c", status: "absent" },
+    ]);
+    warnIfKafkajsUnpatched(logger); // this checkout: patched by npm install
+    expect(lines).toEqual([]);
+  });
+});
