@@ -9,9 +9,15 @@ import { stackDown, stackUp } from "../infra/local/index.ts";
 import { connectionsFromEnv, usesExternalCluster } from "../lib/config/index.ts";
 import type { Logger } from "../lib/log/index.ts";
 import { createObservability, type HttpOptions, type Observability } from "../observability/index.ts";
-import { interleave, postSource, publishStream, transactionSource } from "../producers/publish/index.ts";
+import {
+  interleave,
+  type Publishable,
+  postSource,
+  publishStream,
+  transactionSource,
+} from "../producers/publish/index.ts";
 import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
-import { applyTopology, TOPIC_PREFIX } from "../topology/index.ts";
+import { applyTopology, TOPIC_PREFIX, TOPICS } from "../topology/index.ts";
 import { type AppDeps, createDeps, withAdmin } from "./deps.ts";
 import { PipelineMonitor } from "./monitor.ts";
 import { buildStage, PIPELINE, StageContext } from "./stages.ts";
@@ -49,8 +55,10 @@ export interface EmbeddedRun {
   runner: StageRunner;
   /** Metrics, health, drift, dashboard of this process. */
   observability: Observability;
-  /** Events published so far. */
+  /** Events published so far (transactions, labels, posts). */
   published(): number;
+  /** Of those, fraud labels: they feed features and make no verdict of their own. */
+  labelsPublished(): number;
   /** Resolves when the simulator has published everything (or was stopped). */
   simulatorDone: Promise<number>;
   /** Rejects if the pipeline dies. */
@@ -121,20 +129,24 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   const postCount = 50_000;
   const postOffset = Date.now() - (Date.UTC(2018, 3, 1) + postCount * 1000 * 1.5);
   let published = 0;
+  let labels = 0;
   const simulatorDone =
     options.simulate === false
       ? Promise.resolve(0)
       : publishStream(
           producer,
-          interleave(
-            transactionSource(
-              { days, customers: 2000, terminals: 4000, seed: options.seed },
-              { offsetMs, signal: abort.signal },
+          countLabels(
+            interleave(
+              transactionSource(
+                { days, customers: 2000, terminals: 4000, seed: options.seed },
+                { offsetMs, signal: abort.signal },
+              ),
+              postSource(
+                { count: postCount, seed: options.seed },
+                { offsetMs: postOffset, signal: abort.signal },
+              ),
             ),
-            postSource(
-              { count: postCount, seed: options.seed },
-              { offsetMs: postOffset, signal: abort.signal },
-            ),
+            () => labels++,
           ),
           { rate: options.rate, signal: abort.signal, onProgress: (n) => (published = n) },
         );
@@ -145,6 +157,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     runner,
     observability,
     published: () => published,
+    labelsPublished: () => labels,
     simulatorDone,
     done: runner.done,
     async stop() {
@@ -162,4 +175,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       }
     },
   };
+}
+
+/** Passes `source` through, calling `onLabel` for each fraud label in it. */
+async function* countLabels(
+  source: AsyncIterable<Publishable>,
+  onLabel: () => void,
+): AsyncGenerator<Publishable> {
+  for await (const p of source) {
+    if (p.topic.name === TOPICS.fraudLabelReported.name) onLabel();
+    yield p;
+  }
 }

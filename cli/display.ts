@@ -3,22 +3,30 @@ import type { MonitorSnapshot } from "../app/monitor.ts";
 
 const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 
-export function summaryLine(s: MonitorSnapshot, published: number, elapsedS: number): string {
+/** `published`: a count, or a count with a note ("515150, simulator done"); `drift`: the monitor's state in words. */
+export function summaryLine(
+  s: MonitorSnapshot,
+  published: number | string,
+  elapsedS: number,
+  drift?: string,
+): string {
   const d = s.decisions;
   return (
     `[${elapsedS.toFixed(0)}s] published ${published} | verdicts ${s.verdicts} (${s.rate.toFixed(0)}/s) | ` +
     `fraud A/R/D ${d["fraud.APPROVE"] ?? 0}/${d["fraud.REVIEW"] ?? 0}/${d["fraud.DECLINE"] ?? 0} | ` +
     `moderation A/R/B ${d["moderation.ALLOW"] ?? 0}/${d["moderation.REVIEW"] ?? 0}/${d["moderation.BLOCK"] ?? 0} | ` +
     `review ${s.reviewRequests} | dlq ${Object.values(s.deadLetters).reduce((a, b) => a + b, 0)} | ` +
-    `age p50 ${ms(s.latency.p50)} p99 ${ms(s.latency.p99)}`
+    `age p50 ${ms(s.latency.p50)} p99 ${ms(s.latency.p99)}` +
+    (drift ? ` | drift ${drift}` : "")
   );
 }
 
 export function renderPanel(
   s: MonitorSnapshot,
-  published: number,
+  published: number | string,
   elapsedS: number,
   providers: string,
+  drift?: string,
 ): string {
   const lines = [
     "\x1b[1mVerdict\x1b[0m — embedded pipeline (ingest → features → inference → scoring), Ctrl-C to stop",
@@ -26,6 +34,7 @@ export function renderPanel(
     `  running ${elapsedS.toFixed(0)} s   published ${published}   verdicts ${s.verdicts}   ${s.rate.toFixed(0)} verdicts/s`,
     `  event age at verdict (last 10 s): p50 ${ms(s.latency.p50)}  p95 ${ms(s.latency.p95)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
     `  providers: ${providers}`,
+    ...(drift ? [`  drift: ${drift}`] : []),
     "",
     "  decisions",
   ];

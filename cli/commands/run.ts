@@ -40,12 +40,32 @@ export function runCommand(program: Command, ctx: CliContext): void {
             ? httpOptionsFromEnv()
             : { ...httpOptionsFromEnv(), port: Number(opts.httpPort) },
       });
+      let simulated: number | undefined;
+      // The simulation is finite (60 days of 2,000 cards, 50,000 posts): say when it ends, so that
+      // "0 verdicts/s" afterwards reads as "all caught up", not as a stall.
+      void run.simulatorDone.then(
+        (n) => {
+          if (opts.simulator === false || stopping) return;
+          simulated = n;
+          ctx.print(
+            `\nsimulator finished: ${n} events published; the pipeline keeps consuming. Ctrl-C to stop.`,
+          );
+        },
+        () => {},
+      );
+      const published = () => {
+        const labels = run.labelsPublished();
+        const n = simulated ?? run.published();
+        return `${n}${labels > 0 ? ` (${labels} labels: no verdict)` : ""}${simulated === undefined ? "" : ", simulator done"}`;
+      };
       let stopping: Promise<void> | undefined;
       const stop = (code: number) => {
         stopping ??= (async () => {
           clearInterval(timer);
           const s = run.monitor.snapshot();
-          ctx.print(`\nstopping... ${summaryLine(s, run.published(), (Date.now() - started) / 1000)}`);
+          ctx.print(
+            `\nstopping... ${summaryLine(s, published(), (Date.now() - started) / 1000, driftState(run))}`,
+          );
           await run.stop();
           await ctx.close();
           process.exit(code);
@@ -61,8 +81,11 @@ export function runCommand(program: Command, ctx: CliContext): void {
           .join(", ");
         const url = run.observability.server?.url();
         const links = url ? `  dashboard ${url}/dashboard   metrics ${url}/metrics\n` : "";
-        if (tty) process.stdout.write(renderPanel(s, run.published(), elapsed, providers || "—") + links);
-        else if (ticks % 5 === 0) ctx.print(summaryLine(s, run.published(), elapsed));
+        if (tty)
+          process.stdout.write(
+            renderPanel(s, published(), elapsed, providers || "—", driftState(run)) + links,
+          );
+        else if (ticks % 5 === 0) ctx.print(summaryLine(s, published(), elapsed, driftState(run)));
         ticks++;
         if (Number(opts.duration) > 0 && elapsed >= Number(opts.duration)) void stop(0);
       }, 1000);
@@ -74,4 +97,16 @@ export function runCommand(program: Command, ctx: CliContext): void {
       });
       await new Promise(() => {}); // runs until stop() exits the process
     });
+}
+
+/** The drift monitor in a few words: what fires, else whether the windows are still filling. */
+export function driftState(run: Pick<EmbeddedRun, "observability">): string | undefined {
+  const readings = run.observability.drift?.readings() ?? [];
+  if (readings.length === 0) return undefined;
+  const firing = readings.filter((r) => r.firing).map((r) => r.feature);
+  if (firing.length > 0)
+    return `${firing.length} firing (${firing.slice(0, 3).join(", ")}${firing.length > 3 ? ", …" : ""})`;
+  const filling = readings.filter((r) => !r.ready);
+  if (filling.length === readings.length) return `windows filling (${readings[0]!.window})`;
+  return "no alerts";
 }

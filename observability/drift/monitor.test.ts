@@ -126,6 +126,67 @@ describe("drift monitor", () => {
     expect(monitor.readings().find((r) => r.feature === "AMOUNT")?.samples).toBe(1);
   });
 
+  it("a feature with a daily cycle: a count window alarms on undrifted traffic, a window spanning the reference's week does not", async () => {
+    const HOUR = 3_600_000;
+    // 7 night hours in 24, 100 records an hour, time-ordered (a live stream, or a replay).
+    const night: ModelReference = {
+      domain: "fraud",
+      features: { NIGHT: { edges: [0], proportions: [17 / 24, 7 / 24], count: 16_800 } },
+      spanMs: 7 * 24 * HOUR,
+    };
+    const run = async (options: Record<string, unknown>) => {
+      const alerts: DriftAlert[] = [];
+      let clock = 0;
+      const monitor = createDriftMonitor({
+        options: parseDriftOptions({ minSamples: 100, ...options }, {}),
+        references: async () => night,
+        publish: async (a) => void alerts.push(a),
+        now: () => clock,
+      });
+      monitor.observe("m", "1.0.0", {}, 0, 0);
+      await monitor.evaluate();
+      const evaluatedAt: number[] = [];
+      for (let h = 0; h < 14 * 24; h++) {
+        for (let i = 0; i < 100; i++)
+          monitor.observe("m", "1.0.0", { NIGHT: h % 24 < 7 ? 1 : 0 }, 0.1, h * HOUR + i * 36_000);
+        clock = h * HOUR;
+        await monitor.evaluate();
+        const r = monitor.readings().find((x) => x.feature === "NIGHT")!;
+        if (r.psi !== null) evaluatedAt.push(h);
+      }
+      return { alerts: alerts.filter((a) => a.feature === "NIGHT"), evaluatedAt, monitor };
+    };
+
+    // Two hours of records: all night or all day, never the week's mix; it alarms on undrifted traffic.
+    const counted = await run({ windowSize: 200 });
+    expect(counted.alerts.filter((a) => a.status === "FIRING").length).toBeGreaterThan(100);
+
+    const spanning = await run({}); // the reference's spanMs: a week of event time
+    expect(spanning.alerts).toEqual([]);
+    expect(spanning.evaluatedAt[0]).toBe(7 * 24 - 7); // compared once a week of traffic is in (less one bucket)
+    const reading = spanning.monitor.readings().find((x) => x.feature === "NIGHT")!;
+    expect(reading).toMatchObject({ window: "7d of event time", ready: true, samples: 16_800 });
+    expect(reading.psi).toBeCloseTo(0, 6);
+  });
+
+  it("chooses windows: options first (count or event time), then the reference's span, then 2000 records", async () => {
+    const windowOf = async (options: Record<string, unknown>, ref: ModelReference) => {
+      const monitor = createDriftMonitor({
+        options: parseDriftOptions(options, {}),
+        references: async () => ref,
+        publish: async () => {},
+      });
+      monitor.observe("m", "1.0.0", {}, 0);
+      await monitor.evaluate();
+      return monitor.readings()[0]?.window;
+    };
+    const spanning = { ...reference, spanMs: 86_400_000 };
+    expect(await windowOf({}, spanning)).toBe("1d of event time");
+    expect(await windowOf({}, reference)).toBe("2000 records");
+    expect(await windowOf({ windowSize: 300 }, spanning)).toBe("300 records");
+    expect(await windowOf({ windowMs: 3_600_000 }, reference)).toBe("1h of event time");
+  });
+
   it("text statistics follow training (len() code points, str.split())", () => {
     expect(textStatistics("  hello   wörld 🎉 ")).toEqual({ textLength: 18, tokenCount: 3 });
     expect(textStatistics("")).toEqual({ textLength: 0, tokenCount: 0 });
@@ -140,5 +201,7 @@ describe("drift monitor", () => {
     expect(parseDriftOptions({}, {}).minSamples).toBe(500);
     expect(() => parseDriftOptions({ windowSize: 300, minSamples: 301 }, {})).toThrow(/minSamples/);
     expect(() => parseDriftOptions({}, { VERDICT_DRIFT_PSI_RESOLVE: "0.9" })).toThrow(/resolveThreshold/);
+    expect(parseDriftOptions({}, { VERDICT_DRIFT_WINDOW_MS: "86400000" }).windowMs).toBe(86_400_000);
+    expect(() => parseDriftOptions({ windowSize: 300, windowMs: 60_000 }, {})).toThrow(/not both/);
   });
 });

@@ -1,6 +1,9 @@
 /**
  * Drift monitor: per model version, a sliding window per reference feature and for the score;
  * every `intervalMs` each window with enough records is compared with model.json's reference (PSI).
+ * Windows span the same stretch of event time as the reference when model.json says how long that
+ * is (`reference.spanMs`: the fraud models' week, so night and weekend features compare like with
+ * like), else the last N records; options can impose either kind (window.ts).
  * Crossing the alert threshold publishes a FIRING DriftAlert on monitoring.drift-alerts.v1 (again
  * after `repeatAfterMs` while it stays high); falling below the resolve threshold publishes RESOLVED.
  * Every PSI is also a gauge. Fed by the inference stage's probe (observeScored), so it sees exactly
@@ -12,9 +15,9 @@ import { errorMessage } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { DriftAlert, PostFeatures, Scored, TransactionFeatures } from "../../schemas/generated/types.ts";
 import type { PipelineMetrics } from "../metrics/pipeline-metrics.ts";
-import type { DriftOptions } from "./options.ts";
+import { DEFAULT_WINDOW_SIZE, type DriftOptions } from "./options.ts";
 import { psi } from "./psi.ts";
-import { BinnedWindow } from "./window.ts";
+import { BinnedWindow, type DriftWindow, EventTimeWindow } from "./window.ts";
 
 /** One reference distribution of model.json (`reference.features.<name>` or `reference.score`). */
 export interface ReferenceDistribution {
@@ -27,6 +30,8 @@ export interface ModelReference {
   domain: string;
   features: Record<string, ReferenceDistribution>;
   score?: ReferenceDistribution;
+  /** The stretch of event time the reference sample covers (ms), when model.json says. */
+  spanMs?: number;
 }
 
 /** Where references come from (the model registry's model.json); undefined = no reference. */
@@ -36,7 +41,7 @@ export type ReferenceSource = (name: string, version: string) => Promise<ModelRe
 export type AlertSink = (alert: DriftAlert) => Promise<void>;
 
 interface FeatureState {
-  window: BinnedWindow;
+  window: DriftWindow;
   reference: ReferenceDistribution;
   psi?: number;
   firing: boolean;
@@ -48,7 +53,6 @@ interface Tracker {
   version: string;
   domain: string;
   features: Map<string, FeatureState>;
-  samples: number;
 }
 
 export interface DriftReading {
@@ -57,14 +61,18 @@ export interface DriftReading {
   feature: string;
   psi: number | null;
   samples: number;
+  /** "2000 records" or "7d of event time". */
+  window: string;
+  /** Whether the window holds enough (records, and for a time window its whole span) to be compared. */
+  ready: boolean;
   firing: boolean;
 }
 
 export interface DriftMonitor {
   /** Feeds one scored row: the inference input and its Scored output (primary or shadow). */
   observeScored(input: TransactionFeatures | PostFeatures, scored: Scored): void;
-  /** Feeds values directly (tests, other callers): feature name → value, plus the score. */
-  observe(model: string, version: string, values: Record<string, number>, score: number): void;
+  /** Feeds values directly (tests, other callers): feature name → value, the score, the event time (ms; default now). */
+  observe(model: string, version: string, values: Record<string, number>, score: number, at?: number): void;
   /** Compares every window now; resolves when alerts are published. */
   evaluate(): Promise<void>;
   readings(): DriftReading[];
@@ -114,14 +122,25 @@ export function createDriftMonitor(deps: {
     );
   }
 
+  /** The window kind for a model: options first, then the reference's own span, then counts. */
+  function windowFor(ref: ModelReference): (edges: number[]) => DriftWindow {
+    const spanMs =
+      options.windowMs ??
+      (options.windowSize === undefined && ref.spanMs && ref.spanMs > 0 ? ref.spanMs : undefined);
+    if (spanMs !== undefined) return (edges) => new EventTimeWindow(edges, spanMs);
+    const size = options.windowSize ?? DEFAULT_WINDOW_SIZE;
+    return (edges) => new BinnedWindow(edges, size);
+  }
+
   function tracker(model: string, version: string, ref: ModelReference): Tracker {
     const features = new Map<string, FeatureState>();
     const wanted = options.features ? new Set(options.features) : undefined;
+    const makeWindow = windowFor(ref);
     const add = (name: string, d: ReferenceDistribution | undefined) => {
       if (!d || !Array.isArray(d.edges) || !Array.isArray(d.proportions)) return;
       if (d.proportions.length !== d.edges.length + 1) return;
       features.set(name, {
-        window: new BinnedWindow(d.edges, options.windowSize),
+        window: makeWindow(d.edges),
         reference: d,
         firing: false,
         lastPublished: 0,
@@ -129,10 +148,25 @@ export function createDriftMonitor(deps: {
     };
     for (const [name, d] of Object.entries(ref.features)) if (!wanted || wanted.has(name)) add(name, d);
     add("score", ref.score);
-    return { model, version, domain: ref.domain, features, samples: 0 };
+    const window = features.values().next().value?.window.describe;
+    if (window)
+      logger?.info({ model, version, window, features: features.size }, "drift windows ready to fill");
+    return { model, version, domain: ref.domain, features };
   }
 
-  function observe(model: string, version: string, values: Record<string, number>, score: number): void {
+  function samplesOf(t: Tracker): number {
+    let n = 0;
+    for (const s of t.features.values()) n = Math.max(n, s.window.samples);
+    return n;
+  }
+
+  function observe(
+    model: string,
+    version: string,
+    values: Record<string, number>,
+    score: number,
+    at: number = now(),
+  ): void {
     const id = `${model}@${version}`;
     const t = trackers.get(id);
     if (t === undefined) {
@@ -142,9 +176,8 @@ export function createDriftMonitor(deps: {
     if (t === null) return;
     for (const [name, state] of t.features) {
       const v = name === "score" ? score : values[name];
-      if (v !== undefined) state.window.observe(v);
+      if (v !== undefined) state.window.observe(v, at);
     }
-    t.samples = Math.min(options.windowSize, t.samples + 1);
   }
 
   function observeScored(input: TransactionFeatures | PostFeatures, scored: Scored): void {
@@ -153,16 +186,16 @@ export function createDriftMonitor(deps: {
       "normalizedText" in input
         ? { ...scored.features, ...textStatistics(input.normalizedText) }
         : scored.features;
-    observe(scored.model.name, scored.model.version, values, scored.score);
+    observe(scored.model.name, scored.model.version, values, scored.score, input.occurredAt);
   }
 
   async function evaluateNow(): Promise<void> {
     const alerts: DriftAlert[] = [];
     for (const t of trackers.values()) {
       if (!t) continue;
-      metrics?.driftSamples.set({ model: t.model, version: t.version }, t.samples);
+      metrics?.driftSamples.set({ model: t.model, version: t.version }, samplesOf(t));
       for (const [feature, s] of t.features) {
-        if (s.window.samples < options.minSamples) continue;
+        if (!s.window.ready(options.minSamples)) continue;
         const actual = s.window.proportions();
         const value = psi(s.reference.proportions, actual);
         s.psi = value;
@@ -239,6 +272,8 @@ export function createDriftMonitor(deps: {
             feature,
             psi: s.psi ?? null,
             samples: s.window.samples,
+            window: s.window.describe,
+            ready: s.window.ready(options.minSamples),
             firing: s.firing,
           });
         }

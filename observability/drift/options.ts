@@ -5,12 +5,25 @@
 import { z } from "zod";
 import { VerdictError } from "../../lib/errors/index.ts";
 
+/** Records per count window when neither the options nor the reference choose a window. */
+export const DEFAULT_WINDOW_SIZE = 2000;
+
 export const driftOptionsSchema = z
   .object({
     /** Run the drift monitor at all. Env VERDICT_DRIFT_ENABLED. Default true. */
     enabled: z.boolean().default(true),
-    /** Records per sliding window (per model version, per feature). Env VERDICT_DRIFT_WINDOW. Default 2000. */
-    windowSize: z.number().int().min(10).max(1_000_000).default(2000),
+    /**
+     * Count windows: the last N records per model version and feature. Env VERDICT_DRIFT_WINDOW.
+     * Default: 2000, for models whose reference does not say what span of traffic it describes.
+     */
+    windowSize: z.number().int().min(10).max(1_000_000).optional(),
+    /**
+     * Event-time windows: the records of the last N ms of event time (occurredAt), for every model.
+     * Env VERDICT_DRIFT_WINDOW_MS. Default: the span model.json's reference covers
+     * (`reference.spanMs`, e.g. the fraud models' week), else count windows. Set one of windowSize and
+     * windowMs to use that kind for every model.
+     */
+    windowMs: z.number().int().min(1000).optional(),
     /** Records a window needs before it is compared at all. Env VERDICT_DRIFT_MIN_SAMPLES. Default min(500, windowSize). */
     minSamples: z.number().int().min(1).optional(),
     /** How often windows are compared with the reference, ms. Env VERDICT_DRIFT_INTERVAL_MS. Default 5000. */
@@ -29,11 +42,18 @@ export const driftOptionsSchema = z
     message: "resolveThreshold must not exceed alertThreshold",
     path: ["resolveThreshold"],
   })
-  .refine((o) => o.minSamples === undefined || o.minSamples <= o.windowSize, {
+  .refine((o) => o.windowSize === undefined || o.windowMs === undefined, {
+    message: "set windowSize (count windows) or windowMs (event-time windows), not both",
+    path: ["windowMs"],
+  })
+  .refine((o) => o.minSamples === undefined || o.minSamples <= (o.windowSize ?? DEFAULT_WINDOW_SIZE), {
     message: "minSamples must not exceed windowSize",
     path: ["minSamples"],
   })
-  .transform((o) => ({ ...o, minSamples: o.minSamples ?? Math.min(500, o.windowSize) }));
+  .transform((o) => ({
+    ...o,
+    minSamples: o.minSamples ?? Math.min(500, o.windowSize ?? DEFAULT_WINDOW_SIZE),
+  }));
 
 export type DriftOptions = z.infer<typeof driftOptionsSchema>;
 export type DriftOptionsInput = z.input<typeof driftOptionsSchema>;
@@ -41,6 +61,7 @@ export type DriftOptionsInput = z.input<typeof driftOptionsSchema>;
 const ENV: Record<string, [keyof DriftOptionsInput, "number" | "boolean" | "list"]> = {
   VERDICT_DRIFT_ENABLED: ["enabled", "boolean"],
   VERDICT_DRIFT_WINDOW: ["windowSize", "number"],
+  VERDICT_DRIFT_WINDOW_MS: ["windowMs", "number"],
   VERDICT_DRIFT_MIN_SAMPLES: ["minSamples", "number"],
   VERDICT_DRIFT_INTERVAL_MS: ["intervalMs", "number"],
   VERDICT_DRIFT_PSI_ALERT: ["alertThreshold", "number"],

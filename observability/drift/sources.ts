@@ -28,6 +28,7 @@ export function registryReferences(registry: ModelRegistry): ReferenceSource {
     }
     const s = ref.score;
     const reference: ModelReference = { domain: manifest.domain, features };
+    if (ref.spanMs !== undefined) reference.spanMs = ref.spanMs;
     if (s?.edges && s.proportions)
       reference.score = { edges: s.edges, proportions: s.proportions, count: s.count ?? 0 };
     return reference;

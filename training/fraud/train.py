@@ -151,6 +151,9 @@ def train_one(kind: str, df: pd.DataFrame, features: list[str], feature_set: str
     Xref = ref_df[features].to_numpy(np.float64)
     reference = {
         "window": f"all {len(ref_df)} transactions of the chapter-3 test week {split.test_start} … +6 days (unfiltered)",
+        # The event time the sample spans: the stream's drift windows span as much, so features with a
+        # daily or weekly cycle (TX_DURING_NIGHT, TX_DURING_WEEKEND) are compared over a whole week.
+        "spanMs": 7 * 86_400_000,
         "binning": "edges = reference deciles (unique); bin(x) = #edges < x; len(proportions) = len(edges) + 1",
         "features": {f: distribution(Xref[:, i]) for i, f in enumerate(features)},
         "score": distribution(onnx_scores(Xref)),

@@ -62,7 +62,12 @@ export const manifestSchema = z
     metrics: z.record(z.string(), z.unknown()).optional(),
     /** Reference distributions from the training data (drift detection, explanations). */
     reference: z
-      .object({ features: z.record(z.string(), distribution).optional(), score: distribution.optional() })
+      .object({
+        features: z.record(z.string(), distribution).optional(),
+        score: distribution.optional(),
+        /** The stretch of event time the reference sample covers, ms (drift windows span as much). */
+        spanMs: z.number().int().positive().optional(),
+      })
       .loose()
       .optional(),
     /** The exporter's parity sample (rows and their onnxruntime scores) and the tolerance to hold. */
