@@ -24,7 +24,9 @@ describe("verdict run: the drift line", () => {
   it("says nothing without a monitor, then filling, quiet, or what fires", () => {
     expect(driftState(runWith(undefined))).toBeUndefined();
     expect(driftState(runWith([reading("A"), reading("B")]))).toBe("windows filling (7d of event time)");
-    expect(driftState(runWith([reading("A", { ready: true, psi: 0.01 }), reading("B")]))).toBe("no alerts");
+    expect(driftState(runWith([reading("A", { ready: true, psi: 0.01 })]))).toBe("no alerts");
+    const mixed = [reading("A", { ready: true, psi: 0.01, model: "moderation-text" }), reading("B")];
+    expect(driftState(runWith(mixed))).toBe("no alerts (fraud-gbt: windows filling)");
     const firing = ["A", "B", "C", "D"].map((f) => reading(f, { ready: true, psi: 1, firing: true }));
     expect(driftState(runWith(firing))).toBe("4 firing (A, B, C, …)");
   });

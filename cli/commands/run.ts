@@ -108,5 +108,6 @@ export function driftState(run: Pick<EmbeddedRun, "observability">): string | un
     return `${firing.length} firing (${firing.slice(0, 3).join(", ")}${firing.length > 3 ? ", …" : ""})`;
   const filling = readings.filter((r) => !r.ready);
   if (filling.length === readings.length) return `windows filling (${readings[0]!.window})`;
-  return "no alerts";
+  const models = [...new Set(filling.map((r) => r.model))];
+  return filling.length === 0 ? "no alerts" : `no alerts (${models.join(", ")}: windows filling)`;
 }
