@@ -150,7 +150,10 @@ export function createDriftMonitor(deps: {
     add("score", ref.score);
     const window = features.values().next().value?.window.describe;
     if (window)
-      logger?.info({ model, version, window, features: features.size }, "drift windows ready to fill");
+      logger?.info(
+        { model, version, window, features: features.size },
+        "drift monitor watching this model version",
+      );
     return { model, version, domain: ref.domain, features };
   }
 
