@@ -7,7 +7,7 @@ import type { Kafka } from "kafkajs";
 import type { Connections } from "../lib/config/index.ts";
 import { VerdictError } from "../lib/errors/index.ts";
 import { createKafka } from "../lib/kafka/index.ts";
-import type { Logger } from "../lib/log/index.ts";
+import { type Logger, silentLogger } from "../lib/log/index.ts";
 import { AvroCodec } from "../schemas/codec/index.ts";
 import { ConfluentRegistry, type SchemaRegistryPort } from "../schemas/registry/index.ts";
 
@@ -82,6 +82,31 @@ export async function withAdmin<T>(
   }
   try {
     return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Fails within a second or two, saying what to do, when no broker answers. The runtime clients retry
+ * for ~45 s (a broker may still be starting), logging each attempt: right for a service, slow and
+ * noisy for someone at a terminal who pointed the command at nothing.
+ */
+export async function ensureKafkaReachable(kafka: Connections["kafka"], hint: string): Promise<void> {
+  const probe = createKafka(kafka, {
+    clientId: "verdict-preflight",
+    logger: silentLogger(),
+    retry: { initialRetryTime: 300, retries: 1 },
+  });
+  const admin = probe.admin();
+  try {
+    await admin.connect();
+  } catch (cause) {
+    throw new VerdictError(
+      "VERDICT_ERR_KAFKA",
+      `Cannot reach Kafka at ${kafka.brokers.join(", ")} (${(cause as Error).message}). ${hint}`,
+      { cause, retriable: true },
+    );
   } finally {
     await admin.disconnect().catch(() => {});
   }

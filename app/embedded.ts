@@ -18,7 +18,7 @@ import {
 } from "../producers/publish/index.ts";
 import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
 import { applyTopology, TOPIC_PREFIX, TOPICS } from "../topology/index.ts";
-import { type AppDeps, createDeps, withAdmin } from "./deps.ts";
+import { type AppDeps, createDeps, ensureKafkaReachable, withAdmin } from "./deps.ts";
 import { PipelineMonitor } from "./monitor.ts";
 import { buildStage, PIPELINE, StageContext } from "./stages.ts";
 
@@ -76,7 +76,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     process.env.SCHEMA_REGISTRY_URL ??= up.registryUrl;
     process.env.REDIS_URL ??= up.redisUrl;
   }
-  const deps = createDeps(connectionsFromEnv(), options.logger, "verdict-embedded");
+  const connections = connectionsFromEnv();
+  await ensureKafkaReachable(
+    connections.kafka,
+    usesExternalCluster()
+      ? "KAFKA_BROKERS names a cluster that does not answer: check it, or unset KAFKA_BROKERS to use the local stack."
+      : "Start the local stack (npm run stack:up), or run without --no-stack to have it started.",
+  );
+  const deps = createDeps(connections, options.logger, "verdict-embedded");
   const report = await withAdmin(deps.kafka, (admin) =>
     applyTopology({ admin, registry: deps.registry, logger: options.logger }),
   );

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { MODELS_DIR } from "../../app/stages.ts";
 import { ModelRegistry } from "../../consumers/inference/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
+import { percent } from "../args.ts";
 import { type CliContext, printTable } from "../context.ts";
 
 const DEFAULT_URL = `http://127.0.0.1:${process.env.VERDICT_HTTP_PORT || 9464}`;
@@ -103,18 +104,15 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
     .description(
       "Score --percent % of keys (stable hash of the partition key) with <version> in the running process at --url",
     )
-    .requiredOption("--percent <n>", "share of keys, 0-100 (0 removes the canary)")
+    .requiredOption("--percent <n>", "share of keys, 0-100 (0 removes the canary)", percent)
     .option("--url <url>", "observability URL of the process running inference", DEFAULT_URL)
     .option(...dirOption)
     .action(async (name: string, version: string, opts) => {
-      const percent = Number(opts.percent);
-      if (!(percent >= 0 && percent <= 100)) {
-        throw new VerdictError("VERDICT_ERR_CONFIG", `--percent must be 0..100, got ${opts.percent}`);
-      }
-      if (percent > 0) await registry(ctx, opts.dir).load(name, version);
+      const share: number = opts.percent;
+      if (share > 0) await registry(ctx, opts.dir).load(name, version);
       const result = await live(opts.url, `/api/models/${name}/rollout`, {
         method: "PUT",
-        body: JSON.stringify({ canary: percent > 0 ? { version, percent } : null }),
+        body: JSON.stringify({ canary: share > 0 ? { version, percent: share } : null }),
       });
       ctx.print(JSON.stringify(result, null, 2));
     });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
+import { deliveryOption, nonNegative, nonNegativeInt, port } from "../args.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { renderPanel, summaryLine } from "../display.ts";
 
@@ -14,13 +15,14 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .option("--no-stack", "never start the local stack (use KAFKA_BROKERS etc.)")
     .option("--keep-stack", "leave the local stack running on exit")
     .option("--no-simulator", "do not publish simulated events (consume what upstream apps publish)")
-    .option("--rate <n>", "simulated events per second", "300")
-    .option("--delivery <mode>", "at-least-once | exactly-once", "at-least-once")
-    .option("--seed <n>", "simulator seed", "42")
-    .option("--duration <s>", "stop by itself after this many seconds (0 = until Ctrl-C)", "0")
+    .option("--rate <n>", "simulated events per second (0 = as fast as possible)", nonNegative, 300)
+    .addOption(deliveryOption())
+    .option("--seed <n>", "simulator seed", nonNegativeInt, 42)
+    .option("--duration <s>", "stop by itself after this many seconds (0 = until Ctrl-C)", nonNegative, 0)
     .option(
       "--http-port <port>",
       "port of /metrics and /dashboard (0 = any free port; default VERDICT_HTTP_PORT or 9464)",
+      port,
     )
     .action(async (opts) => {
       const started = Date.now();
@@ -30,15 +32,15 @@ export function runCommand(program: Command, ctx: CliContext): void {
         stack: opts.stack,
         stopStack: !opts.keepStack,
         simulate: opts.simulator,
-        rate: Number(opts.rate),
+        rate: opts.rate,
         delivery: opts.delivery,
-        seed: Number(opts.seed),
+        seed: opts.seed,
         print: ctx.print,
         logger: ctx.logger,
         http:
           opts.httpPort === undefined
             ? httpOptionsFromEnv()
-            : { ...httpOptionsFromEnv(), port: Number(opts.httpPort) },
+            : { ...httpOptionsFromEnv(), port: opts.httpPort },
       });
       let simulated: number | undefined;
       // The simulation is finite (60 days of 2,000 cards, 50,000 posts): say when it ends, so that
@@ -87,7 +89,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
           );
         else if (ticks % 5 === 0) ctx.print(summaryLine(s, published(), elapsed, driftState(run)));
         ticks++;
-        if (Number(opts.duration) > 0 && elapsed >= Number(opts.duration)) void stop(0);
+        if (opts.duration > 0 && elapsed >= opts.duration) void stop(0);
       }, 1000);
       process.once("SIGINT", () => void stop(0));
       process.once("SIGTERM", () => void stop(0));

@@ -1,7 +1,8 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
 import { createObservability, httpOptionsFromEnv } from "../../observability/index.ts";
+import { deliveryOption, nonNegativeInt, port, positiveInt } from "../args.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
 
@@ -10,37 +11,48 @@ export function stageCommand(program: Command, ctx: CliContext): void {
     .command("stage <names...>")
     .description(`Run pipeline stages as consumer groups (split mode). Stages: ${stageNames().join(", ")}`)
     .option("--fused", "chain the named stages in one consumer group instead of one group each")
-    .option("--delivery <mode>", "at-least-once | exactly-once", "at-least-once")
-    .option("--state <backend>", "where stage state lives: redis | memory", "redis")
+    .addOption(deliveryOption())
+    .addOption(
+      new Option("--state <backend>", "where stage state lives: redis | memory")
+        .choices(["redis", "memory"])
+        .default("redis"),
+    )
     .option(
       "--instance-id <id>",
       "stable id of this instance (transactional id suffix)",
       process.env.HOSTNAME ?? "0",
     )
-    .option("--concurrency <n>", "partitions processed concurrently", "3")
+    .option("--concurrency <n>", "partitions processed concurrently", positiveInt, 3)
     .option(
       "--session-timeout <ms>",
       "consumer group session timeout (how fast a dead member is replaced)",
-      "30000",
+      positiveInt,
+      30_000,
     )
     .option(
       "--commit-interval <ms>",
       "at-least-once: commit acknowledged offsets at most this often (0 = after every acknowledgement)",
-      "100",
+      nonNegativeInt,
+      100,
     )
     .option(
       "--linger <ms>",
       "at-least-once: a produce request waits up to this long for more outputs (Kafka's linger.ms)",
-      "2",
+      nonNegativeInt,
+      2,
     )
-    .option(
-      "--on-refused-output <policy>",
-      "at-least-once, outputs the broker refuses for good: retry (re-read until the topic is fixed) | dead-letter",
-      "retry",
+    .addOption(
+      new Option(
+        "--on-refused-output <policy>",
+        "at-least-once, outputs the broker refuses for good: retry (re-read until the topic is fixed) | dead-letter",
+      )
+        .choices(["retry", "dead-letter"])
+        .default("retry"),
     )
     .option(
       "--http-port <port>",
       "port of /metrics, /healthz, /readyz and /dashboard (0 = any free port; VERDICT_HTTP_PORT)",
+      port,
     )
     .action(async (names: string[], opts) => {
       const deps = ctx.deps();
@@ -49,7 +61,7 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       const http = httpOptionsFromEnv();
       const observability = createObservability(deps, {
         name: names.join(opts.fused ? "+" : ","),
-        http: opts.httpPort === undefined ? http : { ...http, port: Number(opts.httpPort) },
+        http: opts.httpPort === undefined ? http : { ...http, port: opts.httpPort },
         redis: opts.state === "redis",
       });
       const stages = observability.instrument(names.map((n) => buildStage(n, shared)));
@@ -66,11 +78,11 @@ export function stageCommand(program: Command, ctx: CliContext): void {
           {
             delivery: opts.delivery,
             instanceId: opts.instanceId,
-            partitionsConsumedConcurrently: Number(opts.concurrency),
-            sessionTimeoutMs: Number(opts.sessionTimeout),
-            heartbeatIntervalMs: Math.max(100, Math.floor(Number(opts.sessionTimeout) / 10)),
-            commitIntervalMs: Number(opts.commitInterval),
-            lingerMs: Number(opts.linger),
+            partitionsConsumedConcurrently: opts.concurrency,
+            sessionTimeoutMs: opts.sessionTimeout,
+            heartbeatIntervalMs: Math.max(100, Math.floor(opts.sessionTimeout / 10)),
+            commitIntervalMs: opts.commitInterval,
+            lingerMs: opts.linger,
             onRefusedOutput: opts.onRefusedOutput,
           },
         ),

@@ -6,6 +6,7 @@ import { VerdictError } from "../../lib/errors/index.ts";
 import { fromKafkaHeaders, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { allTopics, TOPIC_PREFIX, TOPICS, type TopicDescriptor, topicByName } from "../../topology/index.ts";
+import { positiveInt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 
 /** A declared topic by full name, name without VERDICT_TOPIC_PREFIX, or id (e.g. fraudVerdicts). */
@@ -81,12 +82,12 @@ export function tailCommand(program: Command, ctx: CliContext): void {
     .option("--from-beginning", "start at the earliest offset instead of the end")
     .option("--no-follow", "print what the topic holds now (from the beginning) and exit")
     .option("--key <key>", "only records with this key")
-    .option("--limit <n>", "exit after printing this many records")
+    .option("--limit <n>", "exit after printing this many records", positiveInt)
     .option("--pretty", "indent the JSON")
     .action(async (name: string, opts) => {
       const topic = declaredTopic(name);
       const deps = ctx.deps();
-      const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : Number(opts.limit);
+      const limit: number = opts.limit ?? Number.POSITIVE_INFINITY;
       let printed = 0;
       const print = async (partition: number, message: KafkaMessage) => {
         if (printed >= limit) return;

@@ -20,6 +20,7 @@ import {
   webhookOptionsFromEnv,
 } from "../../consumers/webhooks/index.ts";
 import type { WebhookEndpoint } from "../../schemas/generated/types.ts";
+import { deliveryOption, nonNegative, positiveInt } from "../args.ts";
 import { type CliContext, printTable } from "../context.ts";
 
 interface Tools {
@@ -88,7 +89,7 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
     .option("--no-dispatch", "do not run the dispatcher (verdicts → delivery tasks)")
     .option("--no-deliver", "do not run the delivery worker")
     .option("--no-api", "do not serve the admin API")
-    .option("--delivery <mode>", "dispatcher delivery: at-least-once | exactly-once", "at-least-once")
+    .addOption(deliveryOption("dispatcher delivery: at-least-once | exactly-once"))
     .option(
       "--instance-id <id>",
       "stable id of this instance (transactional id suffix)",
@@ -140,8 +141,8 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
       collect,
     )
     .option("--description <text>", "free text")
-    .option("--rate <per-second>", "max requests per second")
-    .option("--concurrency <n>", "max requests in flight", "10")
+    .option("--rate <per-second>", "max requests per second", nonNegative)
+    .option("--concurrency <n>", "max requests in flight", positiveInt, 10)
     .option("--secret <whsec>", "use this whsec_ secret instead of a generated one")
     .option("--disabled", "create it disabled")
     .action(async (url: string, opts) =>
@@ -152,8 +153,8 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
           description: opts.description,
           eventTypes: opts.eventType,
           filter: opts.filter ? parseFilter(opts.filter) : undefined,
-          rateLimitPerSec: opts.rate === undefined ? undefined : Number(opts.rate),
-          maxConcurrency: Number(opts.concurrency),
+          rateLimitPerSec: opts.rate,
+          maxConcurrency: opts.concurrency,
           secret: opts.secret,
           enabled: !opts.disabled,
         });
