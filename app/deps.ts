@@ -3,7 +3,7 @@
  * connection settings, once, and hands them to whatever runs. No module-level singletons.
  */
 import { Redis } from "ioredis";
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import type { Connections } from "../lib/config/index.ts";
 import { VerdictError } from "../lib/errors/index.ts";
 import { createKafka } from "../lib/kafka/index.ts";
@@ -71,15 +71,7 @@ export async function withAdmin<T>(
   fn: (admin: ReturnType<Kafka["admin"]>) => Promise<T>,
 ): Promise<T> {
   const admin = kafka.admin();
-  try {
-    await admin.connect();
-  } catch (cause) {
-    throw new VerdictError(
-      "VERDICT_ERR_KAFKA",
-      `Cannot reach Kafka (${(cause as Error).message}). Is the stack up? (npm run stack:status) or set KAFKA_BROKERS.`,
-      { cause, retriable: true },
-    );
-  }
+  await connectAdmin(admin, "", "Is the stack up? (npm run stack:status) or set KAFKA_BROKERS.");
   try {
     return await fn(admin);
   } finally {
@@ -100,14 +92,23 @@ export async function ensureKafkaReachable(kafka: Connections["kafka"], hint: st
   });
   const admin = probe.admin();
   try {
+    await connectAdmin(admin, ` at ${kafka.brokers.join(", ")}`, hint);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function connectAdmin(admin: Admin, where: string, hint: string): Promise<void> {
+  try {
     await admin.connect();
   } catch (cause) {
     throw new VerdictError(
       "VERDICT_ERR_KAFKA",
-      `Cannot reach Kafka at ${kafka.brokers.join(", ")} (${(cause as Error).message}). ${hint}`,
-      { cause, retriable: true },
+      `Cannot reach Kafka${where} (${(cause as Error).message}). ${hint}`,
+      {
+        cause,
+        retriable: true,
+      },
     );
-  } finally {
-    await admin.disconnect().catch(() => {});
   }
 }
