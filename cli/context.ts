@@ -1,12 +1,15 @@
 /** What every CLI command gets: lazily built ports, a logger, and output helpers. */
-import { type AppDeps, createDeps } from "../app/deps.ts";
+import { type AppDeps, createDeps, ensureKafkaReachable } from "../app/deps.ts";
 import { patchStatus } from "../infra/patches/kafkajs.mjs";
 import { connectionsFromEnv } from "../lib/config/index.ts";
 import { createLogger, type Logger } from "../lib/log/index.ts";
 
 export interface CliContext {
   logger: Logger;
+  /** The ports, for services (`stage`, `webhooks serve`): the clients retry while a broker starts. */
   deps(): AppDeps;
+  /** The ports for a one-shot command: fails in a second or two, saying what to do, when no broker answers. */
+  reachableDeps(): Promise<AppDeps>;
   print(line: string): void;
   close(): Promise<void>;
 }
@@ -14,17 +17,30 @@ export interface CliContext {
 export function createCliContext(): CliContext {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "warn", pretty: process.stdout.isTTY });
   let deps: AppDeps | undefined;
-  return {
+  let checked: Promise<AppDeps> | undefined;
+  const context: CliContext = {
     logger,
     deps() {
       deps ??= createDeps(connectionsFromEnv(), logger, "verdict-cli");
       return deps;
+    },
+    reachableDeps() {
+      checked ??= (async () => {
+        const d = context.deps();
+        await ensureKafkaReachable(
+          d.connections.kafka,
+          "Is the stack up? (npm run stack:status; npm run stack:up starts it) Or set KAFKA_BROKERS.",
+        );
+        return d;
+      })();
+      return checked;
     },
     print: (line) => process.stdout.write(`${line}\n`),
     async close() {
       await deps?.close();
     },
   };
+  return context;
 }
 
 export function printTable(ctx: CliContext, rows: Record<string, string>[]): void {

@@ -44,7 +44,7 @@ export function dlqCommand(program: Command, ctx: CliContext): void {
   withFilters(
     dlq.command("list <dlq-topic>").description("One line per dead letter: where from, code, reason"),
   ).action(async (name: string, opts) => {
-    const deps = ctx.deps();
+    const deps = await ctx.reachableDeps();
     const letters = await readDeadLetters(deps.kafka, deps.codec, dlqTopic(name), filterFrom(opts));
     printTable(
       ctx,
@@ -63,7 +63,7 @@ export function dlqCommand(program: Command, ctx: CliContext): void {
   withFilters(
     dlq.command("inspect <dlq-topic>").description("Full dead letters as JSON (bytes as base64 and text)"),
   ).action(async (name: string, opts) => {
-    const deps = ctx.deps();
+    const deps = await ctx.reachableDeps();
     const letters = await readDeadLetters(deps.kafka, deps.codec, dlqTopic(name), filterFrom(opts));
     for (const { partition, offset, letter } of letters) {
       ctx.print(
@@ -98,7 +98,7 @@ export function dlqCommand(program: Command, ctx: CliContext): void {
         "Refusing to replay everything without --all (or give a filter)",
       );
     }
-    const deps = ctx.deps();
+    const deps = await ctx.reachableDeps();
     const letters = await readDeadLetters(deps.kafka, deps.codec, dlqTopic(name), filter);
     if (opts.dryRun) {
       ctx.print(`would replay ${letters.length} letter(s)`);

@@ -16,7 +16,7 @@ export function driftCommand(program: Command, ctx: CliContext): void {
     .option("--firing", "only features whose latest alert is FIRING")
     .option("--json", "full alerts as JSON lines")
     .action(async (opts) => {
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       let alerts: DriftAlert[] = [];
       await readAll(deps.kafka, TOPICS.driftAlerts.name, async (_p, message) => {
         alerts.push((await deps.codec.decode(TOPICS.driftAlerts, message.value)).value);

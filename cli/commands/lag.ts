@@ -19,7 +19,7 @@ export function lagCommand(program: Command, ctx: CliContext): void {
     .option("--all", "also list partitions with zero lag")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       const lags = await withAdmin(deps.kafka, async (admin) => {
         const groups: string[] = opts.group
           ? (opts.group as string[]).map(groupIdOf)

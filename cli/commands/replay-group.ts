@@ -41,7 +41,7 @@ export function replayGroupCommand(program: Command, ctx: CliContext): void {
         );
       }
       const groupId = groupIdOf(group);
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       await withAdmin(deps.kafka, async (admin) => {
         const { groups } = await admin.describeGroups([groupId]);
         const described = groups[0];

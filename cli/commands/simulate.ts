@@ -51,7 +51,7 @@ export function simulateCommand(program: Command, ctx: CliContext): void {
         sources.push(postSource({ count, seed: opts.seed }, { offsetMs: postOffset }));
       }
       const producer = await createProducer({
-        connections: ctx.deps().connections,
+        connections: (await ctx.reachableDeps()).connections,
         clientId: "verdict-simulator",
       });
       const started = Date.now();

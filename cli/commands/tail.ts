@@ -86,7 +86,7 @@ export function tailCommand(program: Command, ctx: CliContext): void {
     .option("--pretty", "indent the JSON")
     .action(async (name: string, opts) => {
       const topic = declaredTopic(name);
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       const limit: number = opts.limit ?? Number.POSITIVE_INFINITY;
       let printed = 0;
       const print = async (partition: number, message: KafkaMessage) => {

@@ -9,7 +9,7 @@ export function topicsCommand(program: Command, ctx: CliContext): void {
     .command("apply")
     .description("Create missing topics, register their schemas (BACKWARD), report drift; never deletes data")
     .action(async () => {
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       const report = await withAdmin(deps.kafka, (admin) =>
         applyTopology({ admin, registry: deps.registry, logger: deps.logger }),
       );

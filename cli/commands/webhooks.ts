@@ -35,7 +35,7 @@ interface Tools {
 
 /** Builds the endpoint tools on a view read to the end of the subscriptions topic; always cleans up. */
 async function withTools<T>(ctx: CliContext, fn: (tools: Tools) => Promise<T>): Promise<T> {
-  const deps = ctx.deps();
+  const deps = await ctx.reachableDeps();
   const options = parseWebhookOptions(webhookOptionsFromEnv());
   const view = createSubscriptionView({ kafka: deps.kafka, codec: deps.codec, logger: ctx.logger });
   const store = createSubscriptionStore({
@@ -259,7 +259,7 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
   wh.command("attempts <webhook-id>")
     .description("Every delivery attempt of one message: status, latency, error")
     .action(async (webhookId: string) => {
-      const deps = ctx.deps();
+      const deps = await ctx.reachableDeps();
       const attempts = await readAttempts(deps.kafka, deps.codec, webhookId);
       printTable(
         ctx,
