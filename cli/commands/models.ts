@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { MODELS_DIR } from "../../app/stages.ts";
 import { ModelRegistry } from "../../consumers/inference/index.ts";
+import { percent } from "../../lib/cli/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
-import { percent } from "../args.ts";
 import { type CliContext, printTable } from "../context.ts";
 
 const DEFAULT_URL = `http://127.0.0.1:${process.env.VERDICT_HTTP_PORT || 9464}`;

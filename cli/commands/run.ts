@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
+import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli/index.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
-import { deliveryOption, nonNegative, nonNegativeInt, port } from "../args.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { renderPanel, summaryLine } from "../display.ts";
 

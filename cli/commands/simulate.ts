@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { nonNegative, nonNegativeInt, positiveInt } from "../../lib/cli/index.ts";
 import { interleave, postSource, publishStream, transactionSource } from "../../producers/publish/index.ts";
 import { createProducer } from "../../producers/sdk/index.ts";
-import { nonNegative, nonNegativeInt, positiveInt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 
 const DAY = 86_400_000;
@@ -19,7 +19,7 @@ export function simulateCommand(program: Command, ctx: CliContext): void {
     .option("--seed <n>", "random seed (same seed, same events)", nonNegativeInt, 42)
     .option("--no-labels", "do not publish the late fraud-label events")
     .option("--rate <n>", "events per second, 0 = as fast as possible", nonNegative, 0)
-    .option("--limit <n>", "stop after this many events", nonNegativeInt)
+    .option("--limit <n>", "stop after this many events", positiveInt)
     .option("--live", "shift event times so the simulation ends now (ingestion refuses future times)")
     .action(async (opts) => {
       const transactions = opts.transactions || !opts.posts;

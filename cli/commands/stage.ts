@@ -1,8 +1,8 @@
 import { type Command, Option } from "commander";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
+import { deliveryOption, nonNegativeInt, port, positiveInt } from "../../lib/cli/index.ts";
 import { createObservability, httpOptionsFromEnv } from "../../observability/index.ts";
-import { deliveryOption, nonNegativeInt, port, positiveInt } from "../args.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
 

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import type { KafkaMessage } from "kafkajs";
 import { readAll } from "../../consumers/dlq/index.ts";
+import { positiveInt } from "../../lib/cli/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 import { fromKafkaHeaders, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { allTopics, TOPIC_PREFIX, TOPICS, type TopicDescriptor, topicByName } from "../../topology/index.ts";
-import { positiveInt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 
 /** A declared topic by full name, name without VERDICT_TOPIC_PREFIX, or id (e.g. fraudVerdicts). */

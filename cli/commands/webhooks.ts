@@ -19,8 +19,8 @@ import {
   WebhookRecords,
   webhookOptionsFromEnv,
 } from "../../consumers/webhooks/index.ts";
+import { deliveryOption, nonNegative, positiveInt } from "../../lib/cli/index.ts";
 import type { WebhookEndpoint } from "../../schemas/generated/types.ts";
-import { deliveryOption, nonNegative, positiveInt } from "../args.ts";
 import { type CliContext, printTable } from "../context.ts";
 
 interface Tools {

@@ -8,7 +8,8 @@
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { nonNegativeInt } from "../../../lib/cli/index.ts";
 import { VerdictError } from "../../../lib/errors/index.ts";
 import { TRANSACTION_DEFAULTS } from "../../../producers/simulators/transactions/index.ts";
 import { FRAUD_CSV_COLUMNS, fraudCsvLine, writeCsv } from "./csv.ts";
@@ -16,25 +17,19 @@ import { MODERATION_CSV_COLUMNS, moderationCsvLine, replayModerationFeatures } f
 import { DEFAULT_FRAUD_OUTPUT, DEFAULT_MODERATION_OUTPUT } from "./options.ts";
 import { type FraudFeatureRow, type ReplaySummary, replayFeatures } from "./replay.ts";
 
-const int = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-};
-
 export function buildReplayCommand(): Command {
   const D = TRANSACTION_DEFAULTS;
   return new Command("replay-features")
     .description(
       "Replay simulated transactions through the online feature code; write the training table (CSV)",
     )
-    .option("--days <n>", "simulated days", int, D.days)
-    .option("--customers <n>", "customers (cards)", int, D.customers)
-    .option("--terminals <n>", "terminals", int, D.terminals)
-    .option("--seed <n>", "simulator seed (uint32)", int, D.seed)
+    .option("--days <n>", "simulated days", nonNegativeInt, D.days)
+    .option("--customers <n>", "customers (cards)", nonNegativeInt, D.customers)
+    .option("--terminals <n>", "terminals", nonNegativeInt, D.terminals)
+    .option("--seed <n>", "simulator seed (uint32)", nonNegativeInt, D.seed)
     .option("--start-date <YYYY-MM-DD>", "first day, midnight UTC", D.startDate)
     .option("--out <file>", "fraud features CSV", DEFAULT_FRAUD_OUTPUT)
-    .option("--posts <n>", "also simulate n posts and write the moderation features table", int, 0)
+    .option("--posts <n>", "also simulate n posts and write the moderation features table", nonNegativeInt, 0)
     .option("--posts-out <file>", "moderation features CSV", DEFAULT_MODERATION_OUTPUT)
     .option("--quiet", "no progress on stderr");
 }

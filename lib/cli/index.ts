@@ -1,0 +1,1 @@
+export { deliveryOption, nonNegative, nonNegativeInt, percent, port, positiveInt } from "./args.ts";
