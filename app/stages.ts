@@ -4,8 +4,6 @@
  * process share what must agree: one feature store, one model registry, one scoring policy (the
  * rules pre-check in inference and the decisions in scoring read the same policy).
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   createFeatureStage,
   FEATURE_SET,
@@ -32,10 +30,11 @@ import {
   type ScoringPolicyInput,
 } from "../consumers/scoring/index.ts";
 import { VerdictError } from "../lib/errors/index.ts";
+import { packagePath } from "../lib/paths/index.ts";
 import { TOPIC_PREFIX } from "../topology/index.ts";
 import type { AppDeps } from "./deps.ts";
 
-export const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
+export const MODELS_DIR = packagePath("models");
 
 export type StateBackend = "memory" | "redis";
 

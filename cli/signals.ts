@@ -33,3 +33,24 @@ export async function runUntilSignal(
     process.exit(1);
   }
 }
+
+/**
+ * `verdict tail | head`, `verdict topics describe | less` quit early: the reader closing the pipe
+ * ends the command quietly with status 0 (as cat, grep or kafka-console-consumer do), not with an
+ * unhandled EPIPE stack trace. Other write errors still surface.
+ */
+export function endQuietlyWhenPipeCloses(
+  stream: NodeJS.WriteStream,
+  end: () => Promise<void>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  let ending = false;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    if (ending) return;
+    ending = true;
+    void end()
+      .catch(() => {})
+      .finally(() => exit(0));
+  });
+}

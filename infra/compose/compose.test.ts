@@ -60,8 +60,8 @@ describe("docker-compose.yml", () => {
     const known = new Set(program.commands.map((c) => c.name()));
     for (const [name, s] of Object.entries(services)) {
       if (!s.build) continue;
-      const cli = s.command?.indexOf("bin/verdict.ts") ?? -1;
-      expect(cli, `${name} runs bin/verdict.ts`).toBeGreaterThan(0);
+      const cli = s.command?.indexOf("dist/bin/verdict.js") ?? -1;
+      expect(cli, `${name} runs the compiled dist/bin/verdict.js`).toBeGreaterThan(0);
       expect(known, `${name}: verdict ${s.command![cli + 1]}`).toContain(s.command![cli + 1]);
     }
   });

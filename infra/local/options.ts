@@ -4,10 +4,10 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { deepFreeze } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
+import { PACKAGE_ROOT } from "../../lib/paths/index.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -74,7 +74,7 @@ export function portEnvName(key: keyof StackOptions["ports"]): string {
   return ENV_PORTS[key];
 }
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const REPO_ROOT = PACKAGE_ROOT;
 
 export function resolveStackOptions(
   input: StackOptionsInput = {},

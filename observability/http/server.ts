@@ -14,14 +14,13 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Registry } from "prom-client";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
+import { packagePath } from "../../lib/paths/index.ts";
 import type { Health } from "./health.ts";
 
-const DASHBOARD = join(dirname(fileURLToPath(import.meta.url)), "..", "dashboard", "dashboard.html");
+const DASHBOARD = packagePath("observability", "dashboard", "dashboard.html");
 
 export interface HttpOptions {
   host: string;

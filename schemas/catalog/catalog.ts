@@ -4,10 +4,10 @@
  * is what the registry stores under the topic-name strategy's subject `<topic>-value`.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import avro from "avsc";
 import { VerdictError } from "../../lib/errors/index.ts";
+import { packagePath } from "../../lib/paths/index.ts";
 
 export type AvroSchema = string | AvroSchema[] | { [key: string]: unknown };
 
@@ -18,7 +18,7 @@ export interface NamedSchema {
   [key: string]: unknown;
 }
 
-export const AVRO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "avro");
+export const AVRO_DIR = packagePath("schemas", "avro");
 
 const PRIMITIVES = new Set(["null", "boolean", "int", "long", "float", "double", "bytes", "string"]);
 

@@ -17,9 +17,18 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-export function spawnVerdict(args: string[], env: Record<string, string> = {}): Child {
+/**
+ * `entry`: the CLI to run, bin/verdict.ts by default (through tsx), or a compiled one such as
+ * dist/bin/verdict.js (plain node).
+ */
+export function spawnVerdict(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = join(ROOT, "bin", "verdict.ts"),
+): Child {
   // `node --import tsx` keeps it one process: the tsx CLI would fork a child that SIGKILL would orphan.
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bin", "verdict.ts"), ...args], {
+  const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...loader, entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

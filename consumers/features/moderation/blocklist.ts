@@ -6,11 +6,11 @@
  * "drug" or "god" sit beside real profanity there: a model input only), 0 = rarely (not loaded).
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { VerdictError } from "../../../lib/errors/index.ts";
+import { packagePath } from "../../../lib/paths/index.ts";
 import { deleet, normalizeText, squeezeRepeats } from "./normalize.ts";
 
-export const DEFAULT_BLOCKLIST_PATH = fileURLToPath(new URL("./blocklist-en.tsv", import.meta.url));
+export const DEFAULT_BLOCKLIST_PATH = packagePath("consumers", "features", "moderation", "blocklist-en.tsv");
 
 export interface BlocklistEntry {
   /** The term as listed. */

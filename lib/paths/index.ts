@@ -1,0 +1,1 @@
+export { findPackageRoot, PACKAGE_ROOT, packagePath } from "./paths.ts";
