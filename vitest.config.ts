@@ -6,7 +6,7 @@
  */
 import { defineConfig } from "vitest/config";
 
-const IGNORED = ["**/node_modules/**", "**/.verdict/**", "**/.git/**", "**/coverage/**", "training/**"];
+const IGNORED = ["**/node_modules/**", "**/.verdict/**", "dist/**", "**/.git/**", "**/coverage/**", "training/**"];
 
 export default defineConfig({
   test: {

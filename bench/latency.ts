@@ -16,6 +16,7 @@
  * Only events published after --warmup seconds count (JIT, model warm-up, producer metadata).
  */
 import { cli, num } from "./lib/cli.ts";
+import { ensureBenchBuild } from "./lib/compiled.ts";
 import { freshPrefix, runWorker, spawnWorker } from "./lib/orchestrate.ts";
 import { datasetSpecs } from "./lib/specs.ts";
 import { fmt, table } from "./lib/stats.ts";
@@ -293,6 +294,7 @@ function passOn(args: Record<string, unknown>): string[] {
 /** Runs this benchmark once in a child process (its report goes to our stdout), returns the report. */
 async function runChild(argv: string[]): Promise<LatencyReport> {
   const { spawn } = await import("node:child_process");
+  ensureBenchBuild(); // once for the whole sweep: the child inherits VERDICT_BENCH_BUILT
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv, "--json"], {
     stdio: ["ignore", "pipe", "inherit"],
   });

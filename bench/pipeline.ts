@@ -28,7 +28,7 @@ export const pipelineSpecs = {
   "what-if": {
     type: "boolean",
     default: false,
-    help: "add fused variants: ONNX Runtime on the event-loop thread (no worker), and the fraud-mlp model instead of fraud-gbt",
+    help: "add fused variants: ONNX Runtime on the event-loop thread (no worker), run through tsx instead of compiled, and the fraud-mlp model instead of fraud-gbt",
   },
   "timeout-s": { type: "string", default: "600", help: "per contender" },
   "quiet-wait-s": {
@@ -51,6 +51,12 @@ export function pipelineContenders(whatIf: boolean): ContenderSpec[] {
             contender: "pipeline-fused",
             label: "what-if: fused, ONNX on the event-loop thread (0 workers)",
             extraArgs: ["--onnx-workers", "0"],
+          },
+          {
+            id: "pipeline-fused-tsx",
+            contender: "pipeline-fused",
+            label: "what-if: fused, TypeScript through tsx (not compiled)",
+            runtime: "tsx" as const,
           },
           {
             id: "pipeline-fused-mlp",

@@ -12,10 +12,11 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type LatencyReport, latencySpecs, printLatency, runLatency } from "./latency.ts";
 import { cli } from "./lib/cli.ts";
-import { BENCH_DIR, printRounds, ROOT, type RoundsReport } from "./lib/orchestrate.ts";
+import { benchEntry } from "./lib/compiled.ts";
+import { printRounds, ROOT, type RoundsReport } from "./lib/orchestrate.ts";
 import { datasetSpecs } from "./lib/specs.ts";
 import { fmt, pct } from "./lib/stats.ts";
 import { runPipeline } from "./pipeline.ts";
@@ -84,7 +85,7 @@ const report: {
 
 function runInference(extra: string[]): Promise<{ output: string; json?: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(BENCH_DIR, "inference.ts"), ...extra], {
+    const child = spawn(process.execPath, [...benchEntry("inference"), ...extra], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -5,13 +5,13 @@
  * to round so that neither side always runs first (the machine is shared: load drifts).
  */
 import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../../lib/paths/index.ts";
+import { type BenchRuntime, benchEntry, benchRuntime } from "./compiled.ts";
 import { waitForQuiet } from "./machine.ts";
 import { fmt, fmtSpread, pct, type Spread, spread, table } from "./stats.ts";
 
-export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const ROOT = join(BENCH_DIR, "..");
+/** The package root, also when this module runs compiled from .verdict/bench-dist. */
+export const ROOT = PACKAGE_ROOT;
 
 export interface WorkerResult {
   contender: string;
@@ -57,17 +57,21 @@ export const NODE_FLAGS = process.env.VERDICT_BENCH_NODE_FLAGS?.split(" ").filte
   "--max-semi-space-size=32",
 ];
 
-/** Spawns `node --import tsx bench/worker.ts ...args` with its own VERDICT_TOPIC_PREFIX. */
-export function spawnWorker(args: string[], prefix: string, env: Record<string, string> = {}): WorkerHandle {
-  const child = spawn(
-    process.execPath,
-    [...NODE_FLAGS, "--import", "tsx", join(BENCH_DIR, "worker.ts"), ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, VERDICT_TOPIC_PREFIX: prefix, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    },
-  );
+/**
+ * Spawns bench/worker with its own VERDICT_TOPIC_PREFIX: compiled (the default, as production runs)
+ * or through tsx (bench/lib/compiled.ts).
+ */
+export function spawnWorker(
+  args: string[],
+  prefix: string,
+  env: Record<string, string> = {},
+  runtime: BenchRuntime = benchRuntime(),
+): WorkerHandle {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...benchEntry("worker", runtime), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, VERDICT_TOPIC_PREFIX: prefix, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = "";
@@ -122,8 +126,13 @@ export function spawnWorker(args: string[], prefix: string, env: Record<string, 
 }
 
 /** Runs one contender to completion; returns its RESULT. */
-export async function runWorker(contender: string, args: string[], tag: string): Promise<WorkerResult> {
-  const w = spawnWorker(["--contender", contender, ...args], freshPrefix(tag));
+export async function runWorker(
+  contender: string,
+  args: string[],
+  tag: string,
+  runtime?: BenchRuntime,
+): Promise<WorkerResult> {
+  const w = spawnWorker(["--contender", contender, ...args], freshPrefix(tag), {}, runtime);
   const code = await w.exited;
   const line = w.lines.find((l) => l.startsWith("RESULT "));
   if (code !== 0 || !line) throw new Error(`contender ${contender} failed (exit ${code}):\n${w.errors()}`);
@@ -140,6 +149,8 @@ export interface ContenderSpec {
   baseline?: string;
   /** Extra worker arguments (what-if variants). */
   extraArgs?: string[];
+  /** Run this contender compiled or through tsx (default: the run's, VERDICT_BENCH_RUNTIME). */
+  runtime?: BenchRuntime;
 }
 
 export interface ContenderSummary {
@@ -213,6 +224,7 @@ export async function runRounds(options: {
         c.contender ?? c.id,
         [...workerArgs(options.args), ...(c.extraArgs ?? [])],
         `r${r + 1}`,
+        c.runtime,
       );
       res.busyBefore = busyBefore;
       log(

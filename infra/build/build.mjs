@@ -18,10 +18,17 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const config = JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8"));
+// node infra/build/build.mjs [outDir] [--project tsconfig.bench.json]  (the benchmarks build with
+// their own code included, bench/lib/compiled.ts).
+const argv = process.argv.slice(2);
+const projectAt = argv.indexOf("--project");
+const project = projectAt >= 0 ? argv.splice(projectAt, 2)[1] : "tsconfig.build.json";
+const config = JSON.parse(readFileSync(join(root, project), "utf8"));
+config.compilerOptions ??= {};
+config.compilerOptions.outDir ??= "dist";
 // An output folder other than dist/ (the tests build into .verdict/) must stay inside the package:
 // the compiled code finds its assets and node_modules by walking up from where it lies.
-const outDir = resolve(root, process.argv[2] ?? config.compilerOptions.outDir);
+const outDir = resolve(root, argv[0] ?? config.compilerOptions.outDir);
 if (relative(root, outDir).startsWith("..")) {
   process.stderr.write(`build: ${outDir} is outside the package (${root}); build inside it, e.g. dist/\n`);
   process.exit(2);
@@ -31,7 +38,7 @@ const ENTRY_POINTS = ["bin/verdict.js", "infra/local/cli.js"];
 
 rmSync(outDir, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", outDir], {
+execFileSync(process.execPath, [tsc, "-p", join(root, project), "--outDir", outDir], {
   stdio: "inherit",
 });
 
