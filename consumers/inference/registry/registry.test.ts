@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../lib/log/index.ts";
@@ -63,7 +63,12 @@ describe("model registry on disk", () => {
 
   it("refuses to activate a version that does not exist or does not parse", async () => {
     const registry = new ModelRegistry({ root });
-    await expect(registry.activate("fraud-lr", "9.9.9")).rejects.toThrow(/needs model.onnx and model.json/);
+    await expect(registry.activate("fraud-lr", "9.9.9")).rejects.toThrow(
+      /Model fraud-lr has no version 9\.9\.9 in .* \(versions: 1\.0\.0, 1\.1\.0; verdict models list\)/,
+    );
+    await expect(registry.activate("fraud-xx", "1.0.0")).rejects.toThrow(/No model fraud-xx in /);
+    await mkdir(join(root, "fraud-lr", "2.0.0"));
+    await expect(registry.activate("fraud-lr", "2.0.0")).rejects.toThrow(/needs model.onnx and model.json/);
     await editManifest(root, "fraud-lr", "1.1.0", (m) => {
       m.thresholds = { review: 0.9, decline: 0.5 };
     });

@@ -236,6 +236,16 @@ export class ModelRegistry {
     const dir = join(this.root, name, version);
     const jsonPath = join(dir, "model.json");
     const modelPath = join(dir, "model.onnx");
+    if (!existsSync(dir)) {
+      const versions = await this.listVersions(name);
+      throw new UnrecoverableError(
+        "VERDICT_ERR_MODEL_INVALID",
+        versions.length > 0
+          ? `Model ${name} has no version ${version} in ${this.root} (versions: ${versions.join(", ")}; verdict models list)`
+          : `No model ${name} in ${this.root} (verdict models list shows what is there)`,
+        { context: { model: name, version, dir } },
+      );
+    }
     if (!existsSync(jsonPath) || !existsSync(modelPath)) {
       throw new UnrecoverableError(
         "VERDICT_ERR_MODEL_INVALID",
