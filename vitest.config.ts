@@ -6,7 +6,14 @@
  */
 import { defineConfig } from "vitest/config";
 
-const IGNORED = ["**/node_modules/**", "**/.verdict/**", "dist/**", "**/.git/**", "**/coverage/**", "training/**"];
+const IGNORED = [
+  "**/node_modules/**",
+  "**/.verdict/**",
+  "dist/**",
+  "**/.git/**",
+  "**/coverage/**",
+  "training/**",
+];
 
 export default defineConfig({
   test: {

@@ -127,6 +127,31 @@ describe("producer SDK against the real stack", () => {
     expect(after).toEqual(before);
   });
 
+  it("a record the broker refuses for good fails with a clear error, and the producer keeps publishing", async () => {
+    const small = uniqueTopic(TOPICS.transactionCreated, { partitions: 1, maxMessageBytes: 2048 });
+    await applyTopology({ admin, registry: deps.registry, topics: [small] });
+    try {
+      const big = { ...tx(1, "c-big"), terminalId: "t".repeat(10_000) };
+      const err = await producer.publish(small, big).catch((e) => e);
+      expect(err).toBeInstanceOf(VerdictError);
+      expect(err.code).toBe("VERDICT_ERR_PUBLISH");
+      expect(err.message).toMatch(
+        /larger than the max message size .*\(MESSAGE_TOO_LARGE\): make the event smaller, or raise the topic's max\.message\.bytes/,
+      );
+      expect(err.retriable).toBe(false);
+      // The idempotent producer's sequence numbers must still line up: later sends go through.
+      const ok = await producer.publishMany(
+        small,
+        Array.from({ length: 5 }, (_, i) => ({ event: tx(i, "c-big") })),
+      );
+      expect(ok).toHaveLength(5);
+      const offsets = await admin.fetchTopicOffsets(small.name);
+      expect(offsets[0]!.high).toBe("5");
+    } finally {
+      await admin.deleteTopics({ topics: [small.name] }).catch(() => {});
+    }
+  });
+
   it("gives a typed decode error for garbage bytes on a topic", async () => {
     const garbageTopic = uniqueTopic(TOPICS.transactionCreated, { partitions: 1 });
     await applyTopology({ admin, topics: [garbageTopic] });

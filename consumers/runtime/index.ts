@@ -1,6 +1,5 @@
 export { headerList, toDeadLetter } from "./dead-letter.ts";
 export { groupByTopic, messageSize, OutputEncoder, type TopicMessages } from "./encode.ts";
-export { FreshOnFailureProducer } from "./fresh-producer.ts";
 export { FusedStageError, type FuseOptions, fuse } from "./fuse.ts";
 export { combine, emit, type Instrumentation, type RunnerEvent, wantsRecords } from "./instrumentation.ts";
 export {

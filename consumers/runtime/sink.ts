@@ -7,8 +7,8 @@
  *   turns at commit time (processing itself still runs concurrently).
  */
 import { type Kafka, Partitioners, type Producer } from "kafkajs";
+import { FreshOnFailureProducer } from "../../lib/kafka/index.ts";
 import type { TopicMessages } from "./encode.ts";
-import { FreshOnFailureProducer } from "./fresh-producer.ts";
 import { ProduceQueue } from "./produce-queue.ts";
 
 export interface CommitPoint {
@@ -65,7 +65,7 @@ class Mutex {
 }
 
 export function atLeastOnceSink(kafka: Kafka, options: { lingerMs?: number } = {}): AtLeastOnceSink {
-  // Replaced after a refused request (see fresh-producer.ts); the queue sends one request at a time.
+  // Replaced after a refused request (see lib/kafka/fresh-producer.ts); the queue sends one request at a time.
   const producer = new FreshOnFailureProducer(() =>
     kafka.producer({
       idempotent: true,
@@ -74,9 +74,14 @@ export function atLeastOnceSink(kafka: Kafka, options: { lingerMs?: number } = {
       retry: PRODUCER_RETRY,
     }),
   );
-  const queue = new ProduceQueue((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }), {
-    lingerMs: options.lingerMs,
-  });
+  const queue = new ProduceQueue(
+    async (topicMessages) => {
+      await producer.sendBatch({ topicMessages, acks: -1 });
+    },
+    {
+      lingerMs: options.lingerMs,
+    },
+  );
   return {
     delivery: "at-least-once",
     connect: () => producer.connect(),

@@ -13,13 +13,26 @@ const LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
-function pinoLogCreator(logger: Logger): KafkaConfig["logCreator"] {
+/**
+ * KafkaJS warns whenever an idempotent producer has a bounded retry count. Its concern is a send
+ * that fails after the broker appended it: the producer's next batch reuses the sequence number and
+ * is dropped as a duplicate. In Verdict no idempotent producer sends again on the same producer id
+ * after a failure: the runner's sinks retry without limit, the producer SDK, the webhook outbox and
+ * subscription store replace the producer after a failed send (FreshOnFailureProducer), and a DLQ
+ * replay stops at its first failure. So the warning is kept at debug, not printed on every start.
+ */
+const HANDLED_WARNINGS = new Set([
+  "Limiting retries for the idempotent producer may invalidate EoS guarantees",
+]);
+
+export function pinoLogCreator(logger: Logger): KafkaConfig["logCreator"] {
   return () =>
     ({ level, log }) => {
       const { message, ...extra } = log;
       const method = LEVELS[level] ?? "info";
       // KafkaJS is chatty at INFO about joins and rebalances: keep it at debug unless it's a problem.
-      logger[method === "info" ? "debug" : method]({ kafkajs: extra }, message);
+      const quiet = method === "info" || (method === "warn" && HANDLED_WARNINGS.has(message));
+      logger[quiet ? "debug" : method]({ kafkajs: extra }, message);
     };
 }
 

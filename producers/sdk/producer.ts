@@ -4,10 +4,10 @@
  * and the standard headers (correlation id, traceparent, event id/type, producer, occurred-at).
  */
 import { randomUUID } from "node:crypto";
-import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
+import { CompressionTypes, type Kafka, type Message, Partitioners, type RecordMetadata } from "kafkajs";
 import { connectionsFromEnv, validateConnections } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
-import { createKafka } from "../../lib/kafka/index.ts";
+import { createKafka, FreshOnFailureProducer } from "../../lib/kafka/index.ts";
 import { silentLogger } from "../../lib/log/index.ts";
 import {
   childOf,
@@ -66,13 +66,18 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Ver
     });
   const codec = new AvroCodec(registry);
   const catalog = schemaCatalog();
-  const producer: Producer = kafka.producer({
-    idempotent: settings.idempotent,
-    // Idempotence in KafkaJS keeps order only with one in-flight request per connection.
-    maxInFlightRequests: settings.idempotent ? 1 : undefined,
-    // Java-compatible murmur2: the same key lands on the same partition as with Java clients.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // A failed send replaces the idempotent producer (new producer id): KafkaJS retries a send a
+  // bounded number of times, and after it gives up its sequence numbers may be out of step with the
+  // broker's (lib/kafka/fresh-producer.ts). The caller gets the error and may publish again.
+  const producer = new FreshOnFailureProducer(() =>
+    kafka.producer({
+      idempotent: settings.idempotent,
+      // Idempotence in KafkaJS keeps order only with one in-flight request per connection.
+      maxInFlightRequests: settings.idempotent ? 1 : undefined,
+      // Java-compatible murmur2: the same key lands on the same partition as with Java clients.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    }),
+  );
   try {
     await producer.connect();
   } catch (err) {
@@ -107,11 +112,10 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Ver
   }
 
   async function send(topic: string, prepared: Prepared[]): Promise<PublishResult[]> {
-    let metadata: Awaited<ReturnType<Producer["send"]>>;
+    let metadata: RecordMetadata[];
     try {
-      metadata = await producer.send({
-        topic,
-        messages: prepared.map((p) => p.message),
+      metadata = await producer.sendBatch({
+        topicMessages: [{ topic, messages: prepared.map((p) => p.message) }],
         acks: -1,
         timeout: settings.timeoutMs,
         compression: settings.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,

@@ -10,9 +10,10 @@
  */
 import { type Kafka, type Message, Partitioners } from "kafkajs";
 import { errorMessage, VerdictError } from "../../../lib/errors/index.ts";
+import { FreshOnFailureProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
 import { retry } from "../../../lib/retry/index.ts";
-import { FreshOnFailureProducer, groupByTopic, messageSize } from "../../runtime/index.ts";
+import { groupByTopic, messageSize } from "../../runtime/index.ts";
 
 export interface OutRecord {
   topic: string;

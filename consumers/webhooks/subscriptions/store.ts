@@ -3,7 +3,8 @@
  * (null value) to delete. Kafka is the database: compaction keeps the latest record per id. Writes
  * are applied to the local view once acknowledged, so the admin API reads its own writes.
  */
-import type { Kafka, Producer } from "kafkajs";
+import type { Kafka } from "kafkajs";
+import { FreshOnFailureProducer } from "../../../lib/kafka/index.ts";
 import { retry } from "../../../lib/retry/index.ts";
 import { deriveHeaders, toKafkaHeaders } from "../../../lib/trace/index.ts";
 import type { AvroCodec } from "../../../schemas/codec/index.ts";
@@ -25,15 +26,18 @@ export function createSubscriptionStore(deps: {
   view?: SubscriptionView;
   producerName?: string;
 }): SubscriptionStore {
-  let producer: Producer | undefined;
-  let connecting: Promise<Producer> | undefined;
+  let producer: FreshOnFailureProducer | undefined;
+  let connecting: Promise<FreshOnFailureProducer> | undefined;
   const connected = () => {
     connecting ??= (async () => {
-      const p = deps.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
+      // Retried writes go out on a fresh producer id after a failure (lib/kafka/fresh-producer.ts).
+      const p = new FreshOnFailureProducer(() =>
+        deps.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+        }),
+      );
       await p.connect();
       producer = p;
       return p;
@@ -53,7 +57,11 @@ export function createSubscriptionStore(deps: {
     );
     const value = endpoint ? await deps.codec.encode(topic, endpoint) : null;
     const [meta] = await retry(
-      () => p.send({ topic: topic.name, acks: -1, messages: [{ key: id, value, headers }] }),
+      () =>
+        p.sendBatch({
+          topicMessages: [{ topic: topic.name, messages: [{ key: id, value, headers }] }],
+          acks: -1,
+        }),
       {
         attempts: 5,
         initialDelayMs: 200,

@@ -9,6 +9,8 @@ interface Fake {
   connect: Deferred;
   disconnected: boolean;
   failNextSend?: unknown;
+  /** Every send fails with this (a broker connection that went away). */
+  failAll?: unknown;
 }
 
 interface Deferred {
@@ -39,7 +41,7 @@ function factory() {
       },
       sendBatch: async (batch: ProducerBatch) => {
         if (fake.disconnected) throw new Error(`producer ${fake.id} is disconnected`);
-        const failure = fake.failNextSend;
+        const failure = fake.failNextSend ?? fake.failAll;
         fake.failNextSend = undefined;
         if (failure) throw failure;
         fake.sends.push(batch);
@@ -100,6 +102,22 @@ describe("FreshOnFailureProducer", () => {
     made[2]!.connect.resolve();
     await p.sendBatch(batch("c"));
     expect(made[2]!.sends).toHaveLength(1);
+  });
+
+  it("concurrent sends failing on the same producer replace it once", async () => {
+    const { made, create } = factory();
+    const p = new FreshOnFailureProducer(create);
+    made[0]!.connect.resolve();
+    await p.connect();
+    made[0]!.failAll = new Error("lost");
+    const first = p.sendBatch(batch("a"));
+    const second = p.sendBatch(batch("b"));
+    await expect(first).rejects.toThrow("lost");
+    await expect(second).rejects.toThrow("lost");
+    expect(made).toHaveLength(2);
+    made[1]!.connect.resolve();
+    expect(await p.sendBatch(batch("c"))).toEqual([]);
+    expect(made[1]!.sends).toHaveLength(1);
   });
 
   it("disconnect waits for a replacement that is still connecting, then closes it", async () => {
