@@ -1,5 +1,5 @@
 /**
- * onRefusedOutput "dead-letter": a record whose outputs the broker refuses for good (here: larger
+ * onRefusedOutput "dead-letter", the default (no setting below): a record whose outputs the broker refuses for good (here: larger
  * than the output topic's max.message.bytes) must not hold its partition forever. After the refusal
  * repeats, the runner sends that chunk's records one at a time, dead-letters the refused one with
  * VERDICT_ERR_OUTPUT_REFUSED and its original bytes, and the partition moves on: every other output
@@ -27,7 +27,7 @@ import {
 
 const { deps, onClose } = pipelineSuite(testDeps(), REFUSED_OUTPUT_TOPOLOGY);
 
-describe("stage runner, outputs refused for good, onRefusedOutput dead-letter", () => {
+describe("stage runner, outputs refused for good, onRefusedOutput dead-letter (the default)", () => {
   it("dead-letters the refused record after repeated refusals and delivers and commits everything else", async () => {
     const { out, keys, events } = await refusedOutputScenario("rf");
     const admin = deps.kafka.admin();
@@ -38,7 +38,6 @@ describe("stage runner, outputs refused for good, onRefusedOutput dead-letter", 
     const r = runner(stage, deps, {
       chunkSize: 5,
       pipelineDepth: 2,
-      onRefusedOutput: "dead-letter",
       refusalsBeforeDeadLetter: 2,
     });
     onClose(() => r.stop());

@@ -1,6 +1,6 @@
 /**
  * At-least-once delivery when the broker refuses a chunk's outputs (here: a record larger than the
- * output topic's max.message.bytes, a non-retriable MESSAGE_TOO_LARGE). The runner pipelines chunks
+ * output topic's max.message.bytes, a non-retriable MESSAGE_TOO_LARGE), with onRefusedOutput "retry". The runner pipelines chunks
  * (processes the next while earlier ones await their acknowledgement), so this is the case that must
  * not lose anything: no offset is committed past the refused chunk, the partition is re-read from
  * it, and once the topic is fixed every output arrives, in order per key, each at least once.
@@ -27,14 +27,14 @@ import {
 
 const { deps, onClose } = pipelineSuite(testDeps(), REFUSED_OUTPUT_TOPOLOGY);
 
-describe("stage runner, outputs refused by the broker", () => {
+describe("stage runner, outputs refused by the broker, onRefusedOutput retry", () => {
   it("commits nothing past the refused chunk, re-reads it, and loses nothing once the topic is fixed", async () => {
     const { out, keys, events } = await refusedOutputScenario("sf");
 
     // One output (sf-57) is larger than the topic accepts until the test raises the limit.
     const { stage, attempts } = oversizedOutputStage("send-failure", "sf-57");
     // Small chunks, so later chunks of the same partition are processed while the refused one waits.
-    const r = runner(stage, deps, { chunkSize: 5, pipelineDepth: 2 });
+    const r = runner(stage, deps, { chunkSize: 5, pipelineDepth: 2, onRefusedOutput: "retry" });
     onClose(() => r.stop());
     await r.start();
 

@@ -44,10 +44,10 @@ export function stageCommand(program: Command, ctx: CliContext): void {
     .addOption(
       new Option(
         "--on-refused-output <policy>",
-        "at-least-once, outputs the broker refuses for good: retry (re-read until the topic is fixed) | dead-letter",
+        "at-least-once, outputs the broker refuses for good: dead-letter (the refused record to its DLQ, the partition moves on) | retry (re-read until the topic is fixed)",
       )
         .choices(["retry", "dead-letter"])
-        .default("retry"),
+        .default("dead-letter"),
     )
     .option(
       "--http-port <port>",

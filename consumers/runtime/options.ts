@@ -77,13 +77,16 @@ export const runnerSettingsSchema = z
     lingerMs: z.number().min(0).default(2),
     /**
      * At-least-once: what happens when the broker refuses a chunk's outputs for good (e.g. a record
-     * over the output topic's max.message.bytes). "retry" (default, as Kafka Streams' default
-     * production handler does not skip): the partition is re-read from that chunk with backoff until the
-     * topic is fixed; nothing is lost, the partition waits. "dead-letter": after
+     * over the output topic's max.message.bytes). "dead-letter" (default): after
      * `refusalsBeforeDeadLetter` refusals in a row, the chunk's records are sent one at a time and the
-     * refused one goes to its input's DLQ (VERDICT_ERR_OUTPUT_REFUSED) so the partition moves on.
+     * refused one goes to its input's DLQ (VERDICT_ERR_OUTPUT_REFUSED, original bytes, 30 days'
+     * retention) so the partition moves on; `verdict dlq replay` sends it back once the topic is fixed.
+     * "retry": the partition is re-read from that chunk with backoff until the topic is fixed (as Kafka
+     * Streams' default production handler stops rather than skip). The partition then waits, and an
+     * input record still waiting when its topic's retention (7 days) runs out is lost: why
+     * dead-lettering is the default.
      */
-    onRefusedOutput: z.enum(["retry", "dead-letter"]).default("retry"),
+    onRefusedOutput: z.enum(["retry", "dead-letter"]).default("dead-letter"),
     refusalsBeforeDeadLetter: z.number().int().min(1).default(3),
     /** Where a new group starts. Default "earliest" (never skip data). */
     fromBeginning: z.boolean().default(true),
