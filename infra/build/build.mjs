@@ -29,8 +29,16 @@ config.compilerOptions.outDir ??= "dist";
 // An output folder other than dist/ (the tests build into .verdict/) must stay inside the package:
 // the compiled code finds its assets and node_modules by walking up from where it lies.
 const outDir = resolve(root, argv[0] ?? config.compilerOptions.outDir);
-if (relative(root, outDir).startsWith("..")) {
-  process.stderr.write(`build: ${outDir} is outside the package (${root}); build inside it, e.g. dist/\n`);
+if (relative(root, outDir).startsWith("..") || relative(root, outDir) === "") {
+  process.stderr.write(
+    `build: ${outDir} is not a folder inside the package (${root}); build into e.g. dist/\n`,
+  );
+  process.exit(2);
+}
+// The output folder is emptied first: only ever one this script made (it leaves a marker file).
+const MARKER = ".verdict-build";
+if (existsSync(outDir) && !existsSync(join(outDir, MARKER))) {
+  process.stderr.write(`build: ${outDir} exists and was not made by this build; not emptying it\n`);
   process.exit(2);
 }
 /** Entry points: their `#!/usr/bin/env -S npx tsx` line becomes a plain node one. */
@@ -56,6 +64,7 @@ for (const dir of config.include) {
   }
 }
 
+writeFileSync(join(outDir, MARKER), "made by infra/build/build.mjs: emptied and rebuilt by the next build\n");
 for (const entry of ENTRY_POINTS) {
   const file = join(outDir, entry);
   writeFileSync(file, readFileSync(file, "utf8").replace(/^#!.*\n/, "#!/usr/bin/env node\n"));
