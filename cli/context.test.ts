@@ -1,16 +1,10 @@
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { captureLogger } from "../lib/log/testing/capture.ts";
 import { warnIfKafkajsUnpatched } from "./context.ts";
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
 
 describe("warnIfKafkajsUnpatched", () => {
   it("names the unpatched KafkaJS modules and the command that patches them", () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     warnIfKafkajsUnpatched(logger, () => [
       { id: "kafkajs/src/protocol/encoder.js", status: "unpatched" },
       { id: "kafkajs/src/protocol/decoder.js", status: "patched" },
@@ -22,7 +16,7 @@ describe("warnIfKafkajsUnpatched", () => {
   });
 
   it("stays quiet when KafkaJS is patched or another version is installed", () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     warnIfKafkajsUnpatched(logger, () => [
       { id: "a", status: "patched" },
       { id: "b", status: "unknown version" },

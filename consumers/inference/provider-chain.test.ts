@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { captureLogger } from "../../lib/log/testing/capture.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { LoadedModel, type LoadOptions } from "./model-version.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { FakeRuntime } from "./testing/fake-runtime.ts";
-import { captureLogger, FIXTURE_FRAUD_FEATURES, fraudFeatures, tempModels } from "./testing/fixtures.ts";
+import { FIXTURE_FRAUD_FEATURES, fraudFeatures, tempModels } from "./testing/fixtures.ts";
 import type { ModelRuntime } from "./types.ts";
 
 let root: string;

@@ -1,11 +1,10 @@
 import { logLevel } from "kafkajs";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { captureLogger } from "../log/testing/capture.ts";
 import { pinoLogCreator } from "./client.ts";
 
 function capture() {
-  const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: "debug" }, { write: (s: string) => lines.push(JSON.parse(s)) });
+  const { logger, lines } = captureLogger();
   const log = pinoLogCreator(logger)!(logLevel.DEBUG);
   const entry = (level: logLevel, message: string) =>
     log({ namespace: "t", level, label: "", log: { message, timestamp: "" } });

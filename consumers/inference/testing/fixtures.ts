@@ -6,8 +6,6 @@ import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
-import type { Logger } from "../../../lib/log/index.ts";
 import type { PostFeatures, TransactionFeatures } from "../../../schemas/generated/types.ts";
 import { FRAUD_FEATURE_NAMES } from "../../features/fraud/definitions.ts";
 
@@ -90,18 +88,4 @@ export function post(i: number, text: string, authorId = `a${i % 4}`): PostFeatu
     features: { length: text.length },
     blocklistHits: [],
   };
-}
-
-/** A pino logger whose lines (parsed) land in `lines`. */
-export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[]; messages(): string[] } {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: "debug" },
-    {
-      write(s: string) {
-        lines.push(JSON.parse(s) as Record<string, unknown>);
-      },
-    },
-  );
-  return { logger, lines, messages: () => lines.map((l) => String(l.msg)) };
 }
