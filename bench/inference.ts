@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/inference.ts [--model models/fraud-mlp/1.0.0] [--rows 50000] [--concurrency 768]
  *                              [--providers cpu] [--max-batch 256] [--delay-ms 2] [--threads N]
- *                              [--workers 0|N] [--random-rows] [--json]
+ *                              [--workers 0|N] [--random-rows] [--screen models/fraud-mlp/1.0.0] [--json]
  *
  * Model: --model, else the active version of models/fraud-mlp, else the test fixture fraud-lr.
  * Rows: for models on the fraud features, replayed through the stream's feature code (the input the
@@ -26,6 +26,7 @@ import { replayFeatures } from "../consumers/features/replay/replay.ts";
 import { encodeBatch } from "../consumers/inference/encode.ts";
 import {
   LoadedModel,
+  type ModelFiles,
   ModelRegistry,
   type ModelRow,
   onnxRuntime,
@@ -55,6 +56,11 @@ const { values: args } = parseArgs({
     "load-shares": { type: "string", default: "0.25,0.5" },
     /** Random rows around the reference instead of rows replayed through the feature code. */
     "random-rows": { type: "boolean", default: false },
+    /**
+     * Model cascade: this screen model (a version folder, e.g. models/fraud-mlp/1.0.0) scores every row
+     * first and clears those below its model.json `screening.clearBelow`; --model scores the rest.
+     */
+    screen: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -190,31 +196,64 @@ async function main() {
     ? "replayed through the online feature code (simulated days 31+)"
     : "random around the reference";
 
-  // Per-event: a plain session on the first provider that loads, one row per run.
-  const model = await LoadedModel.load(files, {
-    runtime,
-    provided: { features: m.features, text: false },
-    chain: {
-      providers,
-      tolerance: 1e-3,
-      breaker: { failureThreshold: 3, cooldownMs: 10_000 },
+  const loadPath = async (f: ModelFiles) => {
+    const loaded = await loadModel(f);
+    const session = await runtime.createSession({
+      modelPath: f.modelPath,
+      provider: loaded.provider,
       ...(threads ? { intraOpNumThreads: threads } : {}),
-    },
-    batching: {
-      maxBatchSize: Number(args["max-batch"]),
-      maxQueueDelayMs: Number(args["delay-ms"]),
-      maxQueueSize: 8192,
-      maxConcurrentBatches: 2,
-    },
-    logger: silentLogger(),
-  });
-  const session = await runtime.createSession({
-    modelPath: files.modelPath,
-    provider: model.provider,
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-  });
-  const outputs = [m.output.name];
-  const single = (row: ModelRow) => session.run(encodeBatch(m, [row]), outputs);
+    });
+    const out = f.manifest.output;
+    const single = async (row: ModelRow): Promise<number> => {
+      const r = await session.run(encodeBatch(f.manifest, [row]), [out.name]);
+      return Number(r[out.name]!.data[out.index] ?? Number.NaN);
+    };
+    return { loaded, session, single };
+  };
+  const loadModel = (f: ModelFiles) =>
+    LoadedModel.load(f, {
+      runtime,
+      provided: { features: m.features, text: false },
+      chain: {
+        providers,
+        tolerance: 1e-3,
+        breaker: { failureThreshold: 3, cooldownMs: 10_000 },
+        ...(threads ? { intraOpNumThreads: threads } : {}),
+      },
+      batching: {
+        maxBatchSize: Number(args["max-batch"]),
+        maxQueueDelayMs: Number(args["delay-ms"]),
+        maxQueueSize: 8192,
+        maxConcurrentBatches: 2,
+      },
+      logger: silentLogger(),
+    });
+  // Per-event: a plain session on the first provider that loads, one row per run.
+  const decider = await loadPath(files);
+  let model: { score(row: ModelRow): Promise<RowScore>; provider: string } = decider.loaded;
+  let single = decider.single;
+  let screen: Awaited<ReturnType<typeof loadPath>> | undefined;
+  let clearBelow = Number.NaN;
+  if (args.screen) {
+    const dir = resolve(args.screen);
+    const screenFiles = await new ModelRegistry({ root: resolve(dir, "..", "..") }).load(
+      dir.split("/").at(-2)!,
+      dir.split("/").at(-1)!,
+    );
+    clearBelow = screenFiles.manifest.screening?.clearBelow ?? Number.NaN;
+    if (Number.isNaN(clearBelow)) throw new Error(`${args.screen}/model.json has no screening.clearBelow`);
+    const sp = await loadPath(screenFiles);
+    screen = sp;
+    single = async (row) => {
+      const s0 = await sp.single(row);
+      return s0 < clearBelow ? s0 : decider.single(row);
+    };
+    model = {
+      provider: decider.loaded.provider,
+      score: (row) =>
+        sp.loaded.score(row).then((r) => (r.score < clearBelow ? r : decider.loaded.score(row))),
+    };
+  }
 
   // warm-up both paths (JIT, ONNX Runtime arenas)
   for (const row of rows.slice(0, 5000)) await single(row);
@@ -280,9 +319,18 @@ async function main() {
     });
   }
 
+  const escalated = screen
+    ? (await Promise.all(rows.slice(0, 5000).map((r) => screen.loaded.score(r)))).filter(
+        (r) => r.score >= clearBelow,
+      ).length / Math.min(5000, rows.length)
+    : undefined;
+  const name = `${m.name}@${m.version}${pick.fixture ? " (test fixture)" : ""}`;
   const result = {
     bench: "inference",
-    model: `${m.name}@${m.version}${pick.fixture ? " (test fixture)" : ""}`,
+    model: screen
+      ? `cascade ${screen.loaded.name}@${screen.loaded.version} (clears below ${clearBelow}) → ${name}`
+      : name,
+    ...(escalated !== undefined ? { escalatedShare: Number(escalated.toFixed(4)) } : {}),
     provider: model.provider,
     rows: ROWS,
     rowSource,
@@ -306,14 +354,18 @@ async function main() {
     onnxWorkers: workers,
     node: process.version,
   };
-  await model.close();
-  await session.release();
+  for (const p of [decider, ...(screen ? [screen] : [])]) {
+    await p.loaded.close();
+    await p.session.release();
+  }
   await workerRuntime?.close();
 
   if (!args.json) {
     console.log(
       `model ${result.model} on ${result.provider}${workers > 0 ? ` in ${workers} worker thread(s)` : ""}, ${ROWS} rows (${rowSource}), ${CONCURRENCY} in flight, ${result.cpus} CPUs`,
     );
+    if (escalated !== undefined)
+      console.log(`  escalated to the decider: ${(escalated * 100).toFixed(1)} % of rows`);
     console.log(`  per-event sequential   ${result.perEventSequentialRowsPerSec.toLocaleString()} rows/s`);
     console.log(`  per-event concurrent   ${result.perEventConcurrentRowsPerSec.toLocaleString()} rows/s`);
     console.log(

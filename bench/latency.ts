@@ -54,6 +54,10 @@ export const latencySpecs = {
   },
   "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
   "fraud-model": { type: "string", help: "fraud model name in models/ (default: the app's, fraud-gbt)" },
+  "fraud-screen": {
+    type: "string",
+    help: "model cascade: screen model in front of the fraud model, e.g. fraud-mlp (default: none)",
+  },
   "fetch-min-bytes": { type: "string", help: "pipeline runner fetchMinBytes (default: the runner's, 1)" },
   "fetch-max-wait-ms": { type: "string", help: "pipeline runner fetchMaxWaitMs (default: the runner's)" },
   "pipeline-depth": {
@@ -86,6 +90,7 @@ const PIPELINE_OPTIONS = [
   "onnx-workers",
   "chunk-size",
   "fraud-model",
+  "fraud-screen",
   "pipeline-depth",
   "commit-interval-ms",
   "linger-ms",

@@ -64,6 +64,12 @@ export function pipelineContenders(whatIf: boolean): ContenderSpec[] {
             label: "what-if: fused, fraud-mlp instead of fraud-gbt",
             extraArgs: ["--fraud-model", "fraud-mlp"],
           },
+          {
+            id: "pipeline-fused-cascade",
+            contender: "pipeline-fused",
+            label: "what-if: fused, cascade fraud-mlp → fraud-gbt",
+            extraArgs: ["--fraud-screen", "fraud-mlp"],
+          },
         ]
       : []),
   ];

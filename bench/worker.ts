@@ -113,6 +113,10 @@ const args = cli(
       type: "string",
       help: "worker threads running ONNX Runtime (0: on the event-loop thread; default: the app's, 1)",
     },
+    "fraud-screen": {
+      type: "string",
+      help: "model cascade: this screen model (e.g. fraud-mlp) clears records before the fraud model (default: none)",
+    },
     "timeout-s": { type: "string", default: "600", help: "give up after this long" },
     profile: { type: "string", help: "write a V8 CPU profile of the measured phase to this file" },
     "heap-profile": {
@@ -193,10 +197,14 @@ async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts):
   const inference = {
     ...(onnxThreads ? { intraOpNumThreads: onnxThreads } : {}),
     ...(args["onnx-workers"] !== undefined ? { workers: num(args, "onnx-workers") } : {}),
-    ...(args["fraud-model"]
+    ...(args["fraud-model"] || args["fraud-screen"]
       ? {
           models: {
-            fraud: { name: args["fraud-model"], shadow: [] },
+            fraud: {
+              name: args["fraud-model"] ?? "fraud-gbt",
+              shadow: [],
+              ...(args["fraud-screen"] ? { screen: { name: args["fraud-screen"] } } : {}),
+            },
             moderation: { name: "moderation-text", shadow: [] },
           },
         }

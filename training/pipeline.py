@@ -2,7 +2,8 @@
 which first simulates and replays the features with the stream's own TypeScript code).
 
 Writes models/<name>/<version>/{model.onnx, model.json, parity-sample.json} for fraud-gbt, fraud-mlp
-and moderation-text, plus models/fraud/EVALUATION.md and models/fraud/metrics.json.
+and moderation-text (fraud-mlp's model.json with its cut-off as fraud-gbt's screen, fraud/cascade.py), plus
+models/fraud/EVALUATION.md and models/fraud/metrics.json.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def run_fraud(a: argparse.Namespace, libs: dict, commit) -> None:
     for kind in a.fraud_kinds.split(","):
         train_one(kind.strip(), df, features, feature_set, a.seed, Path(a.models_dir), a.version,
                   data_desc, a.command or provenance.command_line(), libs, commit, log)
+    kinds = {k.strip() for k in a.fraud_kinds.split(",")}
+    if {"gbt", "mlp"} <= kinds:
+        from .fraud.cascade import screen_for
+
+        screen_for(df, features, Path(a.models_dir), a.version, "fraud-mlp", "fraud-gbt", log)
     check = None
     sim_csv = Path(a.data_dir) / "transactions.csv"
     if sim_csv.exists():

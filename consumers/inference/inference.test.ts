@@ -1,3 +1,5 @@
+import { cp, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../lib/log/index.ts";
 import type { Scored } from "../../schemas/generated/types.ts";
@@ -8,7 +10,7 @@ import { inCanary } from "./model-slot.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { FakeRuntime } from "./testing/fake-runtime.ts";
-import { FIXTURE_FRAUD_FEATURES, post, tempModels, transaction } from "./testing/fixtures.ts";
+import { editManifest, FIXTURE_FRAUD_FEATURES, post, tempModels, transaction } from "./testing/fixtures.ts";
 
 const FEATURES = { fraud: FIXTURE_FRAUD_FEATURES, moderation: ["length"] };
 const started: InferenceStage[] = [];
@@ -330,6 +332,110 @@ describe("rollout: hot reload, canary, shadow", () => {
   });
 });
 
+describe("model cascade: a cheap screen clears, the decider scores the rest", () => {
+  /** A temp registry with `fraud-screen` 1.0.0 (cut-off 0.01) and 1.1.0 (cut-off 0.45 when given), copies of fraud-lr. */
+  async function withScreen(cutoffs: { "1.0.0"?: number; "1.1.0"?: number } = { "1.0.0": 0.01 }) {
+    const root = await tempModels({ parity: false });
+    for (const version of ["1.0.0", "1.1.0"] as const) {
+      await cp(join(root, "fraud-lr", version), join(root, "fraud-screen", version), { recursive: true });
+      await editManifest(root, "fraud-screen", version, (m) => {
+        m.name = "fraud-screen";
+        const cut = cutoffs[version];
+        if (cut !== undefined)
+          m.screening = { clearBelow: cut, decider: { name: "fraud-lr", version: "1.0.0" } };
+      });
+    }
+    await writeFile(join(root, "fraud-screen", "ACTIVE"), "1.0.0\n");
+    return root;
+  }
+  // The screen scores by amount (TX_AMOUNT is the first feature); the decider always says 0.7.
+  const runtime = () =>
+    new FakeRuntime({
+      score: (row, path) => (path.includes("/fraud-screen/") ? (row.values[0]! < 100 ? 0.001 : 0.4) : 0.7),
+    });
+  const decided = (r: FakeRuntime) => r.runs.filter((x) => x.ok && x.modelPath.includes("/fraud-lr/")).length;
+  const cascade = { name: "fraud-lr", version: "1.0.0", shadow: [], screen: { name: "fraud-screen" } };
+
+  it("clears low screen scores alone and sends the rest to the decider, recording the screen's step", async () => {
+    const root = await withScreen();
+    const rt = runtime();
+    const s = await stage({ root, runtime: rt, settings: { models: { fraud: cascade } } });
+    const before = decided(rt);
+
+    const cleared = value((await handler(s)(transaction(1, "c1", 50), ctx("c1")))[0]!);
+    expect(cleared).toMatchObject({
+      score: expect.closeTo(0.001, 6),
+      model: { name: "fraud-screen", version: "1.0.0", provider: "cpu" },
+      screen: { model: { name: "fraud-screen", version: "1.0.0" }, clearBelow: 0.01, cleared: true },
+    });
+    expect(decided(rt)).toBe(before); // the decider never saw it
+
+    const escalated = value((await handler(s)(transaction(2, "c2", 500), ctx("c2")))[0]!);
+    expect(escalated).toMatchObject({
+      score: expect.closeTo(0.7, 6),
+      model: { name: "fraud-lr", version: "1.0.0" },
+      screen: {
+        model: { name: "fraud-screen" },
+        score: expect.closeTo(0.4, 6),
+        clearBelow: 0.01,
+        cleared: false,
+      },
+    });
+    expect(escalated.timings.inference_screen_ms).toBeGreaterThanOrEqual(0);
+    expect(decided(rt)).toBe(before + 1);
+    expect(s.status().fraud).toMatchObject({
+      active: { version: "1.0.0" },
+      screen: { name: "fraud-screen" },
+    });
+  });
+
+  it("a screen version that carries no cut-off is refused at start with what to do; a configured one serves", async () => {
+    const root = await withScreen({});
+    await expect(
+      stage({ root, runtime: runtime(), settings: { models: { fraud: cascade } } }),
+    ).rejects.toThrow(
+      /fraud-screen@1\.0\.0 cannot screen for fraud-lr: its model\.json has no screening\.clearBelow.*python -m training\.fraud\.cascade.*inference\.models\.fraud\.screen\.clearBelow/,
+    );
+    const s = await stage({
+      root,
+      runtime: runtime(),
+      settings: { models: { fraud: { ...cascade, screen: { name: "fraud-screen", clearBelow: 0.5 } } } },
+    });
+    const out = value((await handler(s)(transaction(2, "c2", 500), ctx("c2")))[0]!);
+    expect(out).toMatchObject({
+      model: { name: "fraud-screen" },
+      screen: { clearBelow: 0.5, cleared: true },
+    });
+  });
+
+  it("refuses a configured cut-off above the screen's review threshold (cleared records must be approved)", async () => {
+    const root = await withScreen();
+    await expect(
+      stage({
+        root,
+        runtime: runtime(),
+        settings: { models: { fraud: { ...cascade, screen: { name: "fraud-screen", clearBelow: 0.6 } } } },
+      }),
+    ).rejects.toThrow(/clearBelow 0\.6 is above fraud-screen@1\.0\.0's review threshold 0\.5/);
+  });
+
+  it("activating a new screen version mid-stream switches to that version's own cut-off", async () => {
+    const root = await withScreen({ "1.0.0": 0.01, "1.1.0": 0.45 });
+    const registry = new ModelRegistry({ root });
+    await registry.activate("fraud-screen", "1.0.0");
+    const s = await stage({ root, registry, runtime: runtime(), settings: { models: { fraud: cascade } } });
+    const first = value((await handler(s)(transaction(1, "c1", 500), ctx("c1")))[0]!);
+    expect(first.screen).toMatchObject({ model: { version: "1.0.0" }, cleared: false });
+    await registry.activate("fraud-screen", "1.1.0");
+    await s.settled();
+    const later = value((await handler(s)(transaction(2, "c1", 500), ctx("c1")))[0]!);
+    expect(later).toMatchObject({
+      model: { name: "fraud-screen", version: "1.1.0" },
+      screen: { clearBelow: 0.45, cleared: true },
+    });
+  });
+});
+
 describe("inference stage on the real ONNX Runtime", () => {
   it("scores fraud and moderation fixtures with the chain cuda,webgpu,cpu falling back to cpu", async () => {
     const s = await stage({
@@ -358,5 +464,25 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(() => createInferenceStage({ features: FEATURES, env: { VERDICT_EP: "cdua,cpu" } })).toThrow(
       /unknown provider "cdua"/,
     );
+  });
+
+  it("VERDICT_FRAUD_SCREEN puts a screen in front of the default fraud model; settings that name models win", () => {
+    const settings = (env: Record<string, string>, models?: InferenceDeps["settings"]) =>
+      createInferenceStage({
+        features: FEATURES,
+        runtime: new FakeRuntime(),
+        env,
+        settings: { registry: { root: "/nonexistent", watch: false }, ...models },
+      }).settings.models;
+    expect(settings({ VERDICT_FRAUD_SCREEN: "fraud-mlp" }).fraud).toEqual({
+      name: "fraud-gbt",
+      shadow: [],
+      screen: { name: "fraud-mlp" },
+    });
+    expect(settings({ VERDICT_FRAUD_SCREEN: "none" }).fraud).toEqual({ name: "fraud-gbt", shadow: [] });
+    expect(settings({}).fraud?.screen).toBeUndefined();
+    expect(
+      settings({ VERDICT_FRAUD_SCREEN: "fraud-mlp" }, { models: { fraud: { name: "fraud-lr" } } }).fraud,
+    ).toEqual({ name: "fraud-lr", shadow: [] });
   });
 });

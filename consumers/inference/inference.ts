@@ -8,16 +8,21 @@
 import { UnrecoverableError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { silentLogger } from "../../lib/log/index.ts";
-import type { PostFeatures, Scored, TransactionFeatures } from "../../schemas/generated/types.ts";
+import type {
+  PostFeatures,
+  Scored,
+  ScreenResult,
+  TransactionFeatures,
+} from "../../schemas/generated/types.ts";
 import { TOPICS } from "../../topology/index.ts";
 import { input, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
-import { ModelSlot } from "./model-slot.ts";
+import { ModelSlot, type SlotScores } from "./model-slot.ts";
 import { LoadedModel } from "./model-version.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { type ClosableModelRuntime, onnxWorkerRuntime } from "./onnx/onnx-worker-runtime.ts";
 import { type InferenceSettings, type InferenceSettingsInput, parseInferenceSettings } from "./options.ts";
-import type { Domain } from "./registry/manifest.ts";
-import { ModelRegistry } from "./registry/registry.ts";
+import type { Domain, ModelManifest } from "./registry/manifest.ts";
+import { type ModelFiles, ModelRegistry } from "./registry/registry.ts";
 import type { ModelRow, ModelRuntime, PreCheck, RowScore, RuleOutcome } from "./types.ts";
 
 export interface InferenceDeps {
@@ -58,6 +63,12 @@ export interface InferenceStage extends Stage {
   settled(): Promise<void>;
 }
 
+/** A domain's model cascade: the screen slot, and each loaded screen version's cut-off. */
+interface Cascade {
+  screen: ModelSlot;
+  cutoffs: Map<string, number>;
+}
+
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** The latency breakdown a scored record carries (one object, no spreads: this is per record). */
@@ -87,42 +98,80 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       logger,
     });
 
+  /** Loads one version for `domain`: the decider's, or (with `screen`) the cascade's screen. */
+  function loaderFor(domain: Domain, screen?: { decider: string; cutoffs: Map<string, number> }) {
+    return (files: ModelFiles): Promise<LoadedModel> => {
+      const m = files.manifest;
+      if (m.domain !== domain) {
+        throw new UnrecoverableError(
+          "VERDICT_ERR_MODEL_INVALID",
+          `Model ${m.name}@${m.version} is a ${m.domain} model; it is configured for ${domain}`,
+        );
+      }
+      if (screen) screen.cutoffs.set(m.version, screenCutoff(m, screen.decider, domain));
+      const featureSet = deps.featureSets?.[domain];
+      return LoadedModel.load(files, {
+        runtime,
+        ...(featureSet ? { featureSet } : {}),
+        provided: { features: deps.features[domain], text: domain === "moderation" },
+        chain: {
+          providers: settings.providers,
+          tolerance: settings.tolerance,
+          breaker: settings.breaker,
+          runTimeoutMs: settings.runTimeoutMs,
+          ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
+        },
+        batching: settings.batching,
+        logger,
+      });
+    };
+  }
+
+  /** The screen version's cut-off: the configured one, else its model.json's; refused if missing or too high. */
+  function screenCutoff(m: ModelManifest, decider: string, domain: Domain): number {
+    const configured = settings.models[domain]?.screen?.clearBelow;
+    const cut = configured ?? m.screening?.clearBelow;
+    if (cut === undefined) {
+      throw new UnrecoverableError(
+        "VERDICT_ERR_MODEL_INVALID",
+        `Model ${m.name}@${m.version} cannot screen for ${decider}: its model.json has no screening.clearBelow. ` +
+          `Choose one with the training's cascade step (python -m training.fraud.cascade) or set inference.models.${domain}.screen.clearBelow`,
+      );
+    }
+    if (cut > m.thresholds.review) {
+      throw new UnrecoverableError(
+        "VERDICT_ERR_CONFIG",
+        `inference.models.${domain}.screen.clearBelow ${cut} is above ${m.name}@${m.version}'s review threshold ${m.thresholds.review}: ` +
+          "a record the screen clears would not be approved. Lower it",
+      );
+    }
+    const chosenFor = m.screening?.decider?.name;
+    if (configured === undefined && chosenFor && chosenFor !== decider) {
+      logger.warn(
+        { screen: `${m.name}@${m.version}`, decider, chosenFor },
+        `${m.name}'s cut-off was chosen against ${chosenFor}, not ${decider}`,
+      );
+    }
+    return cut;
+  }
+
   const slots = new Map<Domain, ModelSlot>();
+  const cascades = new Map<Domain, Cascade>();
   for (const domain of ["fraud", "moderation"] as const) {
     const slotSettings = settings.models[domain];
     if (!slotSettings) continue;
-    slots.set(
-      domain,
-      new ModelSlot(slotSettings, {
-        registry,
-        logger,
-        load: (files) => {
-          const m = files.manifest;
-          if (m.domain !== domain) {
-            throw new UnrecoverableError(
-              "VERDICT_ERR_MODEL_INVALID",
-              `Model ${m.name}@${m.version} is a ${m.domain} model; it is configured for ${domain}`,
-            );
-          }
-          const featureSet = deps.featureSets?.[domain];
-          return LoadedModel.load(files, {
-            runtime,
-            ...(featureSet ? { featureSet } : {}),
-            provided: { features: deps.features[domain], text: domain === "moderation" },
-            chain: {
-              providers: settings.providers,
-              tolerance: settings.tolerance,
-              breaker: settings.breaker,
-              runTimeoutMs: settings.runTimeoutMs,
-              ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
-            },
-            batching: settings.batching,
-            logger,
-          });
-        },
-      }),
-    );
+    slots.set(domain, new ModelSlot(slotSettings, { registry, logger, load: loaderFor(domain) }));
+    const screen = slotSettings.screen;
+    if (screen) {
+      const cutoffs = new Map<string, number>();
+      const screenSlot = new ModelSlot(
+        { name: screen.name, ...(screen.version ? { version: screen.version } : {}), shadow: [] },
+        { registry, logger, load: loaderFor(domain, { decider: slotSettings.name, cutoffs }) },
+      );
+      cascades.set(domain, { screen: screenSlot, cutoffs });
+    }
   }
+  const allSlots = [...[...cascades.values()].map((c) => c.screen), ...slots.values()];
 
   function slot(domain: Domain): ModelSlot {
     return slots.get(domain)!;
@@ -143,6 +192,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
     score: number,
     hits: string[],
     timings: Record<string, number>,
+    screen: ScreenResult | null,
   ): Scored {
     return {
       eventId: s.eventId,
@@ -155,7 +205,27 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       features: s.features,
       ruleHits: hits,
       timings,
+      screen,
     };
+  }
+
+  /** Shadow versions' scores for the shadow topic, marked with the version they mirror. */
+  function shadowOutputs(
+    s: Subject,
+    of: RowScore,
+    shadows: RowScore[],
+    hits: string[],
+    inputAge: number,
+    started: number,
+  ) {
+    return shadows.map(
+      (r): StageOutput => ({
+        topic: TOPICS.shadowScored,
+        key: s.key,
+        value: scored(s, r.model, r.score, hits, timingsOf(r, inputAge, started), null),
+        headers: { "verdict-shadow-of": `${of.model.name}@${of.model.version}` },
+      }),
+    );
   }
 
   function handle(
@@ -171,29 +241,48 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
     if (pre?.decided) {
       const model = { name: pre.ruleSet.name, version: pre.ruleSet.version, provider: "rules" };
       const timings = { inference_input_age_ms: inputAge, inference_ms: round(performance.now() - started) };
-      return [{ topic, key: s.key, value: scored(s, model, pre.score ?? 0, hits, timings) }];
+      return [{ topic, key: s.key, value: scored(s, model, pre.score ?? 0, hits, timings, null) }];
     }
-    return slot(s.domain)
-      .score(s.key, row, ctx.signal)
-      .then(({ primary, shadows }) => {
-        const main: StageOutput = {
-          topic,
-          key: s.key,
-          value: scored(s, primary.model, primary.score, hits, timingsOf(primary, inputAge, started)),
-        };
-        if (shadows.length === 0) return [main];
-        return [
-          main,
-          ...shadows.map(
-            (r): StageOutput => ({
-              topic: TOPICS.shadowScored,
-              key: s.key,
-              value: scored(s, r.model, r.score, hits, timingsOf(r, inputAge, started)),
-              headers: { "verdict-shadow-of": `${primary.model.name}@${primary.model.version}` },
-            }),
-          ),
-        ];
-      });
+    const emit = (r: SlotScores, screen: ScreenResult | null, extra: StageOutput[] = []): StageOutput[] => {
+      const main: StageOutput = {
+        topic,
+        key: s.key,
+        value: scored(
+          s,
+          r.primary.model,
+          r.primary.score,
+          hits,
+          timingsOf(r.primary, inputAge, started),
+          screen,
+        ),
+      };
+      if (r.shadows.length === 0 && extra.length === 0) return [main];
+      return [main, ...extra, ...shadowOutputs(s, r.primary, r.shadows, hits, inputAge, started)];
+    };
+    const cascade = cascades.get(s.domain);
+    if (!cascade)
+      return slot(s.domain)
+        .score(s.key, row, ctx.signal)
+        .then((r) => emit(r, null));
+    return cascade.screen.score(s.key, row, ctx.signal).then((first) => {
+      const p = first.primary;
+      const clearBelow = cascade.cutoffs.get(p.model.version) ?? 0;
+      const screen: ScreenResult = {
+        model: p.model,
+        score: p.score,
+        clearBelow,
+        cleared: p.score < clearBelow,
+      };
+      if (screen.cleared) return emit(first, screen);
+      const screenMs = round(performance.now() - started);
+      return slot(s.domain)
+        .score(s.key, row, ctx.signal)
+        .then((r) => {
+          const out = emit(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started));
+          (out[0]!.value as Scored).timings.inference_screen_ms = screenMs;
+          return out;
+        });
+    });
   }
 
   const inputs = [];
@@ -239,16 +328,17 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   return {
     name: "inference",
     concurrency: "per-key",
+    stateless: true,
     produces: [TOPICS.transactionScored, TOPICS.postScored, TOPICS.shadowScored],
     inputs,
     settings,
     registry,
     async start() {
-      for (const s of slots.values()) await s.start();
-      if (settings.registry.watch) registry.watch([...slots.values()].map((s) => s.name));
+      for (const s of allSlots) await s.start();
+      if (settings.registry.watch) registry.watch([...new Set(allSlots.map((s) => s.name))]);
     },
     async stop() {
-      for (const s of slots.values()) await s.stop();
+      for (const s of allSlots) await s.stop();
       if (ownRegistry) registry.close();
       await ownRuntime?.close();
     },
@@ -256,10 +346,18 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       return slots.get(domain)?.status().active?.provider;
     },
     status() {
-      return Object.fromEntries([...slots].map(([d, s]) => [d, s.status()]));
+      return Object.fromEntries(
+        [...slots].map(([d, s]) => {
+          const c = cascades.get(d);
+          return [
+            d,
+            c ? { ...s.status(), screen: { ...c.screen.status(), clearBelow: c.cutoffs } } : s.status(),
+          ];
+        }),
+      );
     },
     async settled() {
-      await Promise.all([...slots.values()].map((s) => s.settled()));
+      await Promise.all(allSlots.map((s) => s.settled()));
     },
   };
 }

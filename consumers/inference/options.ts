@@ -54,8 +54,36 @@ export const modelSlotSchema = z
       .optional(),
     /** Candidate versions scoring every record to the shadow topic. Default none. */
     shadow: z.array(version).default([]),
+    /**
+     * Model cascade: a cheap screen model scores every record first; records it scores below its
+     * cut-off are cleared (its score is the record's), the rest go to this slot's model (the decider).
+     * Default none: the decider scores everything.
+     */
+    screen: z
+      .object({
+        /** Screen model name in the registry, e.g. "fraud-mlp". */
+        name: z.string().min(1),
+        /** Pin the screen's version; default: follow the registry's active version (hot reload). */
+        version: version.optional(),
+        /**
+         * Cut-off; default: the screen version's model.json `screening.clearBelow` (chosen by
+         * training). Must not exceed the screen's review threshold.
+         */
+        clearBelow: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/**
+ * The models a stage scores with when settings name none: fraud-gbt for fraud, moderation-text for
+ * moderation. Env VERDICT_FRAUD_SCREEN=fraud-mlp puts a screen in front of fraud-gbt (model cascade).
+ */
+const DEFAULT_MODELS = {
+  fraud: { name: "fraud-gbt", shadow: [] },
+  moderation: { name: "moderation-text", shadow: [] },
+} satisfies Record<string, ModelSlotSettings>;
 
 export const inferenceSettingsSchema = z
   .object({
@@ -98,10 +126,7 @@ export const inferenceSettingsSchema = z
     models: z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
       .strict()
-      .default({
-        fraud: { name: "fraud-gbt", shadow: [] },
-        moderation: { name: "moderation-text", shadow: [] },
-      }),
+      .default(DEFAULT_MODELS),
     registry: z
       .object({
         /** Models folder. Default "models". */
@@ -131,6 +156,13 @@ export function parseInferenceSettings(
   if (withEnv.providers === undefined && env.VERDICT_EP) withEnv.providers = env.VERDICT_EP;
   if (withEnv.workers === undefined && env.VERDICT_ONNX_WORKERS !== undefined) {
     withEnv.workers = Number(env.VERDICT_ONNX_WORKERS);
+  }
+  const screen = env.VERDICT_FRAUD_SCREEN?.trim();
+  if (withEnv.models === undefined && screen) {
+    withEnv.models = {
+      fraud: { ...DEFAULT_MODELS.fraud, ...(screen === "none" ? {} : { screen: { name: screen } }) },
+      moderation: DEFAULT_MODELS.moderation,
+    };
   }
   const parsed = inferenceSettingsSchema.safeParse(withEnv);
   if (!parsed.success) {

@@ -24,6 +24,7 @@ export class RecordContext implements StageContext {
     readonly signal: AbortSignal,
     readonly now: () => number,
     private readonly stageLogger: Logger,
+    readonly releaseKey?: () => void,
   ) {}
 
   /** Every line a stage logs for this record carries where it came from and its ids. */
@@ -53,6 +54,7 @@ export class HopContext implements StageContext {
   readonly attempt: number;
   readonly signal: AbortSignal;
   readonly now: () => number;
+  readonly releaseKey: (() => void) | undefined;
 
   constructor(
     private readonly parent: StageContext,
@@ -67,6 +69,7 @@ export class HopContext implements StageContext {
     this.attempt = parent.attempt;
     this.signal = parent.signal;
     this.now = parent.now;
+    this.releaseKey = parent.releaseKey;
   }
 
   get logger(): Logger {

@@ -136,3 +136,34 @@ describe("fuse()", () => {
     });
   }
 });
+
+describe("fuse: releasing the key before a stateless tail", () => {
+  const chain = (statelessFrom: string[]) =>
+    fuse(
+      [
+        stage("ingest", TOPICS.transactionCreated, [TOPICS.transactionIngested], "sync"),
+        stage("features", TOPICS.transactionIngested, [TOPICS.transactionFeatures], "sync"),
+        stage("inference", TOPICS.transactionFeatures, [TOPICS.transactionScored], "async"),
+        stage("scoring", TOPICS.transactionScored, [TOPICS.fraudVerdicts], "sync"),
+      ].map((s) => ({ ...s, stateless: statelessFrom.includes(s.name) })),
+      { concurrency: "per-key" },
+    );
+  const runWith = (fused: Stage, releaseKey: () => void) =>
+    fused.inputs[0]!.handle({ eventId: "e1", path: [] } as never, { ...ctx, releaseKey });
+
+  it("releases once the record enters the first stage from which every stage on is stateless", async () => {
+    const order: string[] = [];
+    const fused = chain(["inference", "scoring"]);
+    const result = runWith(fused, () => order.push("released"));
+    order.push("returned");
+    expect(order).toEqual(["released", "returned"]); // before inference's promise, after the sync features
+    expect(await result).toHaveLength(1);
+  });
+
+  it("does not release when a stateful stage follows a stateless one", async () => {
+    const released: string[] = [];
+    await runWith(chain(["inference"]), () => released.push("first")); // scoring is not stateless here
+    await runWith(chain(["ingest", "inference", "scoring"]), () => released.push("second")); // features in between
+    expect(new Set(released)).toEqual(new Set(["second"])); // only the second chain (at inference, again at scoring)
+  });
+});

@@ -66,6 +66,24 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
     options.concurrency ??
     (stages.some((s) => (s.concurrency ?? "sequential") === "sequential") ? "sequential" : "per-key");
 
+  // Stages from which every stage on is stateless: entering one releases the record's key lane.
+  const tails = new Map<Stage, boolean>();
+  const statelessTail = (stage: Stage): boolean => {
+    let known = tails.get(stage);
+    if (known === undefined) {
+      tails.set(stage, false); // a cycle counts as stateful
+      known =
+        stage.stateless === true &&
+        (stage.produces ?? []).every((t) => {
+          const next = handlers.get(t.name);
+          return !next || statelessTail(next.stage);
+        });
+      tails.set(stage, known);
+    }
+    return known;
+  };
+  for (const s of stages) statelessTail(s);
+
   const fail = (stage: Stage, err: unknown) =>
     err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
 
@@ -81,6 +99,7 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
     ctx: StageContext,
   ): StageOutput[] | Promise<StageOutput[]> {
     let outputs: StageOutput[] | Promise<StageOutput[]>;
+    if (tails.get(stage) && concurrency === "per-key") ctx.releaseKey?.();
     try {
       outputs = input.handle(value as never, ctx);
     } catch (err) {

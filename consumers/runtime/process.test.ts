@@ -45,6 +45,57 @@ describe("processChunk", () => {
     expect(log.indexOf("end 1")).toBeLessThan(log.indexOf("end 0"));
   });
 
+  it("lets a key's next record start once the record releases its key; results stay in input order", async () => {
+    const log: string[] = [];
+    let finishFirst!: () => void;
+    const items: WorkItem[] = [0, 1, 2].map((i) => ({
+      key: "a",
+      run: (_attempt, releaseKey) => {
+        log.push(`start ${i}`);
+        if (i === 0) {
+          releaseKey?.(); // e.g. a fused chain entering its stateless inference + scoring tail
+          return new Promise<StageOutput[]>((r) => {
+            finishFirst = () => r(out(i));
+          });
+        }
+        return out(i);
+      },
+    }));
+    const pending = processChunk(items, options());
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual(["start 0", "start 1", "start 2"]); // 1 and 2 did not wait for 0
+    let done = false;
+    void pending.then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(done).toBe(false); // the chunk waits for the released record
+    finishFirst();
+    const results = await pending;
+    expect(
+      results.map((r) => (r.kind === "ok" ? (r.outputs[0]!.value as unknown as { n: number }).n : -1)),
+    ).toEqual([0, 1, 2]);
+  });
+
+  it("a record that releases its key late holds the lane until then", async () => {
+    const log: string[] = [];
+    const items: WorkItem[] = [0, 1].map((i) => ({
+      key: "a",
+      run: async (_attempt, releaseKey) => {
+        log.push(`start ${i}`);
+        await new Promise((r) => setTimeout(r, 5)); // the order-sensitive part (e.g. a Redis feature store)
+        log.push(`released ${i}`);
+        releaseKey?.();
+        await new Promise((r) => setTimeout(r, 10));
+        log.push(`end ${i}`);
+        return out(i);
+      },
+    }));
+    await processChunk(items, options());
+    expect(log.slice(0, 3)).toEqual(["start 0", "released 0", "start 1"]);
+    expect(log.indexOf("start 1")).toBeLessThan(log.indexOf("end 0"));
+  });
+
   it("runs strictly one at a time in sequential mode", async () => {
     let running = 0;
     let maxRunning = 0;

@@ -11,8 +11,11 @@ import { type Concurrency, isPromise, type StageOutput } from "./types.ts";
 export interface WorkItem {
   /** Records with the same key run in order in "per-key" mode. */
   key: string | null;
-  /** May answer synchronously (a fused chain of in-memory stages): no promise is made then. */
-  run(attempt: number): StageOutput[] | Promise<StageOutput[]>;
+  /**
+   * May answer synchronously (a fused chain of in-memory stages): no promise is made then. In
+   * "per-key" mode `releaseKey` lets the key's next record start before this one finished.
+   */
+  run(attempt: number, releaseKey?: () => void): StageOutput[] | Promise<StageOutput[]>;
 }
 
 export type RecordResult =
@@ -33,11 +36,15 @@ export interface ProcessOptions {
  * without a promise of its own when the stage answers synchronously (the common case of a fused
  * in-memory chain); a failure continues on the asynchronous retry path.
  */
-export function runWithPolicy(item: WorkItem, options: ProcessOptions): RecordResult | Promise<RecordResult> {
+export function runWithPolicy(
+  item: WorkItem,
+  options: ProcessOptions,
+  releaseKey?: () => void,
+): RecordResult | Promise<RecordResult> {
   options.signal.throwIfAborted();
   let outputs: StageOutput[] | Promise<StageOutput[]>;
   try {
-    outputs = item.run(1);
+    outputs = item.run(1, releaseKey);
   } catch (error) {
     return afterFailure(item, options, 1, error);
   }
@@ -114,18 +121,51 @@ export async function processChunk(items: WorkItem[], options: ProcessOptions): 
   });
   const queue = [...lanes.values()];
   let next = 0;
+  // Records that released their key and are still running; the chunk is done when they are.
+  const released: Promise<void>[] = [];
   const worker = async () => {
     while (next < queue.length) {
       const lane = queue[next++]!;
       for (const i of lane) {
-        const r = runWithPolicy(items[i]!, options);
-        results[i] = isPromise(r) ? await r : r;
+        const gate = new LaneGate();
+        const r = runWithPolicy(items[i]!, options, gate.release);
+        if (!isPromise(r)) {
+          results[i] = r;
+          continue;
+        }
+        const done = r.then((result) => {
+          results[i] = result;
+        });
+        if (!gate.released) await gate.until(done);
+        if (gate.released) {
+          done.catch(() => {}); // rejects only on abort; Promise.all below reports it
+          released.push(done);
+        } else {
+          await done; // settled: rethrows an abort
+        }
       }
     }
   };
   const workers = Array.from({ length: Math.min(options.maxInFlight, queue.length) }, worker);
   await Promise.all(workers);
+  if (released.length) await Promise.all(released);
   return results;
+}
+
+/** Holds a per-key lane until its record finishes or releases the key (StageContext.releaseKey). */
+class LaneGate {
+  released = false;
+  private open: (() => void) | undefined;
+  readonly release = (): void => {
+    this.released = true;
+    this.open?.();
+  };
+  until(done: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.open = resolve;
+      done.then(resolve, resolve);
+    });
+  }
 }
 
 export function describeResult(result: RecordResult): string {

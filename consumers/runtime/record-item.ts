@@ -43,14 +43,20 @@ export class RecordItem implements WorkItem {
    * Synchronous once the writer schema is known: a fused in-memory chain then answers without a
    * promise until a stage (inference) makes one.
    */
-  run(attempt: number): StageOutput[] | Promise<StageOutput[]> {
+  run(attempt: number, releaseKey?: () => void): StageOutput[] | Promise<StageOutput[]> {
     const { codec } = this.scope;
     const known = codec.decodeSync(this.input.topic, this.message.value);
-    if (known) return this.handle(known.value, attempt);
-    return codec.decode(this.input.topic, this.message.value).then((d) => this.handle(d.value, attempt));
+    if (known) return this.handle(known.value, attempt, releaseKey);
+    return codec
+      .decode(this.input.topic, this.message.value)
+      .then((d) => this.handle(d.value, attempt, releaseKey));
   }
 
-  private handle(value: unknown, attempt: number): StageOutput[] | Promise<StageOutput[]> {
+  private handle(
+    value: unknown,
+    attempt: number,
+    releaseKey: (() => void) | undefined,
+  ): StageOutput[] | Promise<StageOutput[]> {
     const { scope, message } = this;
     return this.input.handle(
       value as never,
@@ -66,6 +72,7 @@ export class RecordItem implements WorkItem {
         scope.signal,
         scope.now,
         scope.logger,
+        releaseKey,
       ),
     );
   }

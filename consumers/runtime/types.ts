@@ -28,6 +28,12 @@ export interface StageContext {
   signal: AbortSignal;
   /** Processing clock (never event time). Injected so tests can control it. */
   now(): number;
+  /**
+   * Per-key runs: lets the key's next record start while this one goes on. A fused chain calls it
+   * once the record has passed its last order-sensitive stage (see Stage.stateless); its outputs
+   * still leave in input order. Absent where there is no lane to release.
+   */
+  releaseKey?(): void;
 }
 
 /** One record a stage wants published. Key defaults to the topic's key field of the value. */
@@ -64,6 +70,13 @@ export interface Stage {
   name: string;
   inputs: StageInput[];
   concurrency?: Concurrency;
+  /**
+   * Handling a record reads and writes no state another record of the same key depends on (inference,
+   * scoring): in a fused per-key chain, once a record reaches a stage from which every stage on is
+   * stateless, its key's next record may start (Flink's ordered async I/O: overlapped work, outputs in
+   * input order). Default false.
+   */
+  stateless?: boolean;
   /** Topics this stage may publish to (fused mode routes those in memory; docs list them). */
   produces?: TopicDescriptor[];
   /** Called once before consuming (open sessions, warm caches). */

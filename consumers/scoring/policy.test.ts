@@ -20,6 +20,7 @@ function scored(extra: Partial<Scored>): Scored {
     features: {},
     ruleHits: [],
     timings: {},
+    screen: null,
     ...extra,
   };
 }
@@ -65,6 +66,30 @@ const fraudCases: Case[] = [
     score: 0.5,
     review: true,
     reasons: ["score:0.5>=review:0.5<decline:0.8"],
+  },
+  {
+    name: "a record the cascade's screen cleared approves, and says so",
+    scored: {
+      score: 0.00312,
+      model,
+      screen: { model, score: 0.00312, clearBelow: 0.008887, cleared: true },
+    },
+    decision: "APPROVE",
+    score: 0.00312,
+    review: false,
+    reasons: ["score:0.003<review:0.5", "screen:fraud-mlp@1.0.0:0.00312<clear:0.00889"],
+  },
+  {
+    name: "a record the screen escalated is decided by the decider's score",
+    scored: {
+      score: 0.93,
+      model: { name: "fraud-gbt", version: "1.0.0", provider: "cpu" },
+      screen: { model, score: 0.2, clearBelow: 0.008887, cleared: false },
+    },
+    decision: "DECLINE",
+    score: 0.93,
+    review: false,
+    reasons: ["score:0.93>=decline:0.8", "screen:fraud-mlp@1.0.0:0.2>=clear:0.00889"],
   },
   {
     name: "high score declines",

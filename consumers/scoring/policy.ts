@@ -33,6 +33,13 @@ const FRAUD: Labels<"APPROVE" | "REVIEW" | "DECLINE"> = {
 };
 const MODERATION: Labels<"ALLOW" | "REVIEW" | "BLOCK"> = { low: "ALLOW", high: "BLOCK", upperName: "block" };
 
+/** The cascade's screen step: `screen:<model>@<version>:<score><clear:<cut>` (cleared) or `>=` (escalated). */
+function screenReason(screen: NonNullable<Scored["screen"]>): string {
+  const p3 = (x: number) => Number(x.toPrecision(3)).toString();
+  const m = `${screen.model.name}@${screen.model.version}`;
+  return `screen:${m}:${p3(screen.score)}${screen.cleared ? "<" : ">="}clear:${p3(screen.clearBelow)}`;
+}
+
 function decide<D extends Decision>(
   scored: Scored,
   labels: Labels<D>,
@@ -73,7 +80,9 @@ function decide<D extends Decision>(
   return {
     decision,
     score: s,
-    reasons: [why, ...features, ...ruleReasons],
+    reasons: scored.screen
+      ? [why, screenReason(scored.screen), ...features, ...ruleReasons]
+      : [why, ...features, ...ruleReasons],
     decidedBy: "model",
     review: decision === "REVIEW",
   };

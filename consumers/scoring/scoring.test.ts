@@ -49,6 +49,7 @@ function scored(extra: Partial<Scored>): Scored {
     features: {},
     ruleHits: [],
     timings: { inference_ms: 1.5 },
+    screen: null,
     ...extra,
   };
 }

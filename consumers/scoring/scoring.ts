@@ -116,6 +116,7 @@ export function createScoringStage(
   return {
     name: "scoring",
     concurrency: "per-key",
+    stateless: true,
     produces: [TOPICS.fraudVerdicts, TOPICS.moderationVerdicts, TOPICS.reviewRequests],
     policy,
     inputs: [

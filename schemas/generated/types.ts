@@ -181,6 +181,18 @@ export interface Scored {
   ruleHits: Array<string>;
   /** Milliseconds per stage so far. */
   timings: Record<string, number>;
+  /** Set when the domain runs a model cascade (inference models.<domain>.screen); null otherwise. */
+  screen: null | ScreenResult;
+}
+
+/** The model cascade's first step: a cheap screen model scored the record before the decider. */
+export interface ScreenResult {
+  model: ModelRef;
+  score: number;
+  /** The screen's cut-off: a score below it clears the record without the decider. */
+  clearBelow: number;
+  /** True: the screen decided alone, and `model` / `score` above are its own. */
+  cleared: boolean;
 }
 
 /** A card transaction as published by the upstream payments app. Topic payments.transaction.created.v1, key = customerId. */

@@ -37,6 +37,42 @@ def collect(models_dir: Path, version: str) -> list[dict]:
     return results
 
 
+def _cascade(models_dir: Path, version: str) -> dict | None:
+    path = models_dir / "fraud-mlp" / version / "model.json"
+    return json.loads(path.read_text()).get("screening") if path.exists() else None
+
+
+def _cascade_section(models_dir: Path, version: str) -> list[str]:
+    c = _cascade(models_dir, version)
+    if not c:
+        return []
+    t, v = c["chapter3Test"], c["validation"]
+    row = lambda name, m: f"| {name} | {_fmt(m['aucRoc'])} | {_fmt(m['averagePrecision'])} | {_fmt(m['cardPrecisionAt100'])} |"  # noqa: E731
+    decider = f"{c['decider']['name']}@{c['decider']['version']}"
+    return [
+        "",
+        "## Cascade: fraud-mlp screens, fraud-gbt decides the rest",
+        "",
+        f"With `models.fraud.screen` (consumers/inference), fraud-mlp scores every transaction and clears those "
+        f"below **{c['clearBelow']:g}**; only the rest reach {decider}, which costs ~7× more per row on CPU "
+        "(BENCHMARKS.md). " + c["method"],
+        "",
+        f"Cleared: {v['clearedShare']:.1%} of validation records, **{t['clearedShare']:.1%}** of the test week's.",
+        "",
+        "| chapter-3 test week | AUC ROC | AP | CP@100 |",
+        "|---|---|---|---|",
+        row(f"**cascade** (fraud-mlp < {c['clearBelow']:g}, else {c['decider']['name']})", t["cascade"]),
+        row(f"{c['decider']['name']} alone", t["deciderAlone"]),
+        row("fraud-mlp alone", t["screenAlone"]),
+        "",
+        f"Of the {t['deciderFlagged']:,} test records {c['decider']['name']} alone would send to review or decline, "
+        f"the screen clears {t['deciderFlaggedCleared']:,}; of the {t['frauds']:,} frauds it clears {t['fraudsCleared']:,}"
+        "; the ranking metrics move by "
+        + ", ".join(f"{label} {t['cascade'][k] - t['deciderAlone'][k]:+.4f}" for k, label in zip(KEYS, ("AUC", "AP", "CP@100")))
+        + f" against {c['decider']['name']} alone.",
+    ]
+
+
 def write_report(out: Path, models_dir: Path, version: str, feature_check: dict | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     results = collect(models_dir, version)
@@ -137,6 +173,7 @@ def write_report(out: Path, models_dir: Path, version: str, feature_check: dict 
             f"| {r['name']} | {r['thresholds']['review']:.4g} | {r['thresholds']['decline']:.4g} | {rv['flaggedPerDay']} | "
             f"{p(rv['precision'])} | {p(rv['recall'])} | {dc['flaggedPerDay']} | {p(dc['precision'])} | {p(dc['recall'])} |"
         )
+    lines += _cascade_section(models_dir, version)
     lines += [
         "",
         "## What the models add to the handbook's recipe",
@@ -207,7 +244,12 @@ def write_report(out: Path, models_dir: Path, version: str, feature_check: dict 
                     "thresholds": {k: r["thresholds"][k] for k in ("review", "decline")}}
         for r in results
     }
-    (out / "metrics.json").write_text(json.dumps({"seed": seed, "split": "chapter3", "default": default["name"], "models": metrics}, indent=2) + "\n")
+    doc = {"seed": seed, "split": "chapter3", "default": default["name"], "models": metrics}
+    cascade = _cascade(models_dir, version)
+    if cascade:
+        doc["cascade"] = {"screen": "fraud-mlp", "decider": cascade["decider"]["name"], "clearBelow": cascade["clearBelow"],
+                          "clearedShare": cascade["chapter3Test"]["clearedShare"], **cascade["chapter3Test"]["cascade"]}
+    (out / "metrics.json").write_text(json.dumps(doc, indent=2) + "\n")
 
 
 if __name__ == "__main__":

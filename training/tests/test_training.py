@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from training.common.drift import bin_index, distribution, psi
+from training.fraud.cascade import cascade_scores, choose_clear_below
 from training.fraud.data import time_split
 from training.fraud.derived import augment, prefix_graph
 from training.fraud.metrics import card_precision_top_k, operating_point
@@ -116,3 +117,36 @@ class DriftAndThresholdTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CascadeTest(unittest.TestCase):
+    def test_scores_are_the_screens_where_it_clears(self):
+        out = cascade_scores(np.array([0.01, 0.2, 0.05]), np.array([0.9, 0.8, 0.7]), 0.1)
+        self.assertEqual(out.tolist(), [0.01, 0.8, 0.05])
+
+    def test_largest_share_within_tolerance_below_the_review_threshold(self):
+        rng = np.random.default_rng(0)
+        label = (rng.random(2000) < 0.05).astype(int)
+        decider = np.clip(0.6 * label + rng.normal(0.1, 0.1, 2000), 0, 1)
+        screen = np.clip(0.5 * label + rng.normal(0.1, 0.1, 2000), 0, 1)
+
+        def objective(s):  # positives ranked above negatives: share of positives in the top 100
+            return float(label[np.argsort(-s)[:100]].mean())
+
+        c = choose_clear_below(screen, decider, objective, review_threshold=1.0, tolerance=0.0)
+        self.assertIsNotNone(c)
+        self.assertGreaterEqual(c.objective, c.decider_objective)
+        ok = [t["share"] for t in c.tried if t.get("ok")]
+        self.assertAlmostEqual(c.clear_below, float(np.quantile(screen, max(ok))))
+        # A low review threshold caps the cut-off: nothing above it is ever tried.
+        capped = choose_clear_below(screen, decider, objective, review_threshold=0.05, tolerance=0.0)
+        self.assertTrue(capped is None or capped.clear_below <= 0.05)
+        self.assertTrue(all(t.get("refused") for t in (capped.tried if capped else []) if t["clearBelow"] > 0.05))
+
+    def test_none_when_every_share_costs_too_much(self):
+        label = np.array([1, 0] * 50)
+        decider = label * 0.9 + 0.05
+        screen = 1 - decider  # inverted: clearing by it throws away the positives
+        objective = lambda s: float(label[np.argsort(-s)[:50]].mean())  # noqa: E731
+        self.assertIsNone(choose_clear_below(screen, decider, objective, review_threshold=1.0))
+

@@ -60,6 +60,21 @@ export const manifestSchema = z
       })
       .loose(),
     metrics: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * This model as a cascade's screen (inference `models.<domain>.screen`): records it scores below
+     * `clearBelow` are cleared without the decider. Written by training/fraud/cascade.py.
+     */
+    screening: z
+      .object({
+        clearBelow: z.number().min(0).max(1),
+        /** The decider the cut-off was chosen against. */
+        decider: z
+          .object({ name: z.string().min(1), version: z.string() })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .optional(),
     /** Reference distributions from the training data (drift detection, explanations). */
     reference: z
       .object({
@@ -88,6 +103,13 @@ export const manifestSchema = z
       });
     } else if (upper < m.thresholds.review) {
       ctx.addIssue({ code: "custom", path: ["thresholds"], message: `review must be ≤ ${top}` });
+    }
+    if (m.screening && m.screening.clearBelow > m.thresholds.review) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["screening", "clearBelow"],
+        message: `must be ≤ thresholds.review (${m.thresholds.review}): a record the screen clears is approved`,
+      });
     }
     const dupes = m.features.filter((f, i) => m.features.indexOf(f) !== i);
     if (dupes.length) ctx.addIssue({ code: "custom", path: ["features"], message: `duplicates: ${dupes}` });
