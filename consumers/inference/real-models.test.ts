@@ -4,7 +4,7 @@
  * provider chain falls back to what this machine has, and scores come out. Skipped per model when
  * training has not produced it.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../lib/log/index.ts";
 import type { Scored } from "../../schemas/generated/types.ts";
@@ -86,6 +86,48 @@ describe("trained models in models/", () => {
         await registry.activeVersion(s.settings.models.fraud!.name),
       );
       expect(s.status().moderation?.active).toBeDefined();
+    },
+  );
+
+  it.skipIf(!has("fraud-gbt") || !has("fraud-mlp"))(
+    "the cascade clears by fraud-mlp's own cut-off and scores the rest exactly as fraud-gbt alone does",
+    async () => {
+      const s = createInferenceStage({
+        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
+        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
+        registry,
+        settings: { providers: "cpu", registry: { watch: false } },
+        env: { VERDICT_FRAUD_SCREEN: "fraud-mlp" },
+      });
+      await s.start();
+      stages.push(s);
+      // The exporters' parity samples: the same 50 rows (test-week transactions and edge rows) for both.
+      const sample = (name: string) =>
+        JSON.parse(readFileSync(`models/${name}/1.0.0/parity-sample.json`, "utf8")) as {
+          features: string[];
+          rows: number[][];
+          scores: number[];
+        };
+      const gbt = sample("fraud-gbt");
+      const mlp = sample("fraud-mlp");
+      const cut = (await registry.load("fraud-mlp", "1.0.0")).manifest.screening!.clearBelow;
+      const out = await Promise.all(
+        gbt.rows.map(async (row, i) => {
+          const tx = transaction(i, `c${i}`);
+          tx.features = Object.fromEntries(gbt.features.map((f, j) => [f, row[j]!]));
+          return (await run(s, TOPICS.transactionFeatures)(tx, ctx(`c${i}`)))[0]!.value as Scored;
+        }),
+      );
+      let cleared = 0;
+      out.forEach((v, i) => {
+        const byScreen = mlp.scores[i]! < cut;
+        cleared += byScreen ? 1 : 0;
+        expect(v.screen).toMatchObject({ model: { name: "fraud-mlp" }, clearBelow: cut, cleared: byScreen });
+        expect(v.model.name).toBe(byScreen ? "fraud-mlp" : "fraud-gbt");
+        expect(v.score).toBeCloseTo(byScreen ? mlp.scores[i]! : gbt.scores[i]!, 4);
+      });
+      expect(cleared).toBeGreaterThan(0);
+      expect(cleared).toBeLessThan(out.length);
     },
   );
 
