@@ -54,6 +54,10 @@ export const latencySpecs = {
   },
   "chunk-size": { type: "string", help: "pipeline runner chunkSize (default: the runner's, 500)" },
   "fraud-model": { type: "string", help: "fraud model name in models/ (default: the app's, fraud-gbt)" },
+  "release-keys": {
+    type: "string",
+    help: "fused pipeline: release a record's key at the stateless tail (true | false; default: the app's, true)",
+  },
   "fraud-screen": {
     type: "string",
     help: "model cascade: screen model in front of the fraud model, e.g. fraud-mlp (default: none)",
@@ -91,6 +95,7 @@ const PIPELINE_OPTIONS = [
   "chunk-size",
   "fraud-model",
   "fraud-screen",
+  "release-keys",
   "pipeline-depth",
   "commit-interval-ms",
   "linger-ms",

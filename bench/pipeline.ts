@@ -28,7 +28,7 @@ export const pipelineSpecs = {
   "what-if": {
     type: "boolean",
     default: false,
-    help: "add fused variants: ONNX Runtime on the event-loop thread (no worker), run through tsx instead of compiled, and the fraud-mlp model instead of fraud-gbt",
+    help: "add fused variants: ONNX Runtime on the event-loop thread (no worker), run through tsx instead of compiled, the fraud-mlp model instead of fraud-gbt, and the fraud-mlp → fraud-gbt cascade",
   },
   "timeout-s": { type: "string", default: "600", help: "per contender" },
   "quiet-wait-s": {

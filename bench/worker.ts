@@ -113,6 +113,11 @@ const args = cli(
       type: "string",
       help: "worker threads running ONNX Runtime (0: on the event-loop thread; default: the app's, 1)",
     },
+    "release-keys": {
+      type: "string",
+      default: "true",
+      help: "fused: release a record's key lane at the stateless tail (inference, scoring) (default true)",
+    },
     "fraud-screen": {
       type: "string",
       help: "model cascade: this screen model (e.g. fraud-mlp) clears records before the fraud model (default: none)",
@@ -228,7 +233,7 @@ async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts):
   } else if (contender.endsWith("-fused") || contender === "serve") {
     const name = contender === "serve" ? "pipeline" : contender.replace(/-fused$/, "");
     // The embedded pipeline's choice (app/embedded.ts): per-key, so the micro-batcher fills batches.
-    units = [fuse(stages, { name, concurrency: "per-key" })];
+    units = [fuse(stages, { name, concurrency: "per-key", releaseKeys: args["release-keys"] !== "false" })];
     expected = { [name]: all };
     final = name;
   } else {

@@ -26,6 +26,11 @@ export interface FuseOptions {
    * rely on anyway.
    */
   concurrency?: Concurrency;
+  /**
+   * Per-key chains: release a record's key when it enters a stateless tail (see Stage.stateless), so
+   * the key's next records start meanwhile. Default true.
+   */
+  releaseKeys?: boolean;
 }
 
 /** A stage failure inside a fused chain; the runner dead-letters it under the failing stage's name. */
@@ -82,7 +87,7 @@ export function fuse(stages: Stage[], options: FuseOptions = {}): Stage {
     }
     return known;
   };
-  for (const s of stages) statelessTail(s);
+  if (options.releaseKeys !== false) for (const s of stages) statelessTail(s);
 
   const fail = (stage: Stage, err: unknown) =>
     err instanceof FusedStageError ? err : new FusedStageError(stage.name, err);
