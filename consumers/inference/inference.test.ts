@@ -385,7 +385,7 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
     expect(decided(rt)).toBe(before + 1);
     expect(s.status().fraud).toMatchObject({
       active: { version: "1.0.0" },
-      screen: { name: "fraud-screen" },
+      screen: { name: "fraud-screen", clearBelow: { "1.0.0": 0.01 } },
     });
   });
 

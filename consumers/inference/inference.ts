@@ -351,7 +351,9 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
           const c = cascades.get(d);
           return [
             d,
-            c ? { ...s.status(), screen: { ...c.screen.status(), clearBelow: c.cutoffs } } : s.status(),
+            c
+              ? { ...s.status(), screen: { ...c.screen.status(), clearBelow: Object.fromEntries(c.cutoffs) } }
+              : s.status(),
           ];
         }),
       );
