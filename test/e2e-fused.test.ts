@@ -11,6 +11,7 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from "vitest";
 import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
+import type { InferenceStage } from "../consumers/inference/index.ts";
 import { fuse } from "../consumers/runtime/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
@@ -21,25 +22,28 @@ const { deps, runner, onClose } = pipelineSuite(testDeps());
 
 describe("end to end, fused", () => {
   it("one verdict per event; hot model activation mid-stream", async () => {
-    const published = await publishWorkload(21, 6, 1000, 2000);
-    expect(published.transactions.size).toBeGreaterThanOrEqual(10_000);
-    expect(published.posts.size).toBe(2000);
-
     const models = modelsWithCandidate();
     const shared = new StageContext(deps, { state: "memory", modelsDir: models.dir });
     onClose(() => shared.close());
-    const stage = fuse(
-      PIPELINE.map((n) => buildStage(n, shared)),
-      { name: "e2e-fused", concurrency: "per-key" },
-    );
-    await runner(stage).start();
+    const stages = PIPELINE.map((n) => buildStage(n, shared));
+    const inference = stages[PIPELINE.indexOf("inference")] as InferenceStage;
+    await runner(fuse(stages, { name: "e2e-fused", concurrency: "per-key" })).start();
 
-    // Activate 1.0.1 once the first fraud verdicts are out, through the registry (as the admin API and
-    // `verdict models activate` do: ACTIVE is rewritten and the running stage is told at once). Early,
-    // because the fused pipeline drains this workload in seconds, faster than the 2 s poll of ACTIVE
-    // files by other processes (that path: consumers/inference/registry/registry.test.ts).
-    await waitForCount(deps.kafka, TOPICS.fraudVerdicts.name, 1000, 120_000);
-    await shared.models().activate("fraud-gbt", "1.0.1");
+    // Mid-stream: the pipeline runs while the workload is published. After half the transactions,
+    // publishing waits until 1,000 fraud verdicts are out, then activates 1.0.1 through the registry
+    // (as the admin API and `verdict models activate` do: ACTIVE is rewritten and the running stage is
+    // told at once) and waits for the stage to serve it; the rest of the stream follows.
+    const published = await publishWorkload(21, 6, 1000, 2000, {
+      afterTransactions: 5000,
+      run: async () => {
+        await waitForCount(deps.kafka, TOPICS.fraudVerdicts.name, 1000, 120_000);
+        await shared.models().activate("fraud-gbt", "1.0.1");
+        await inference.settled();
+        expect(inference.status().fraud?.active?.version).toBe("1.0.1");
+      },
+    });
+    expect(published.transactions.size).toBeGreaterThanOrEqual(10_000);
+    expect(published.posts.size).toBe(2000);
 
     const verdicts = await collectVerdicts(deps, published.transactions.size + published.posts.size);
     checkVerdicts(published, verdicts);

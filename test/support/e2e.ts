@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { AppDeps } from "../../app/deps.ts";
 import { MODELS_DIR } from "../../app/stages.ts";
-import { interleave, postSource, publishStream, transactionSource } from "../../producers/publish/index.ts";
+import {
+  interleave,
+  type Publishable,
+  postSource,
+  publishStream,
+  transactionSource,
+} from "../../producers/publish/index.ts";
 import { createProducer } from "../../producers/sdk/index.ts";
 import { TOPICS } from "../../topology/index.ts";
 import { testConnections } from "./app.ts";
@@ -22,11 +28,29 @@ export interface Published {
   posts: Map<string, { postId: string; authorId: string }>;
 }
 
+/** Stop publishing after `afterTransactions` transactions until `run` resolves (e.g. a model activation). */
+export interface PublishPause {
+  afterTransactions: number;
+  run: () => Promise<void>;
+}
+
+/** Yields `source`, awaiting `pause.run()` once `pause.afterTransactions` transactions went by. */
+async function* pausing(source: AsyncIterable<Publishable>, pause: PublishPause | undefined) {
+  let transactions = 0;
+  for await (const item of source) {
+    if (item.topic.name === TOPICS.transactionCreated.name && transactions++ === pause?.afterTransactions) {
+      await pause.run();
+    }
+    yield item;
+  }
+}
+
 export async function publishWorkload(
   seed: number,
   txDays: number,
   customers: number,
   posts: number,
+  pause?: PublishPause,
 ): Promise<Published> {
   const start = new Date(Math.floor((Date.now() - (txDays + 8) * DAY) / DAY) * DAY)
     .toISOString()
@@ -37,9 +61,12 @@ export async function publishWorkload(
   try {
     await publishStream(
       producer,
-      interleave(
-        transactionSource({ days: txDays, customers, terminals: customers * 2, seed, startDate: start }),
-        postSource({ count: posts, seed, startDate: postStart, meanIntervalMs: 10 }),
+      pausing(
+        interleave(
+          transactionSource({ days: txDays, customers, terminals: customers * 2, seed, startDate: start }),
+          postSource({ count: posts, seed, startDate: postStart, meanIntervalMs: 10 }),
+        ),
+        pause,
       ),
       {
         optionsFor: (item) => {
