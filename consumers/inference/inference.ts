@@ -243,18 +243,18 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       const timings = { inference_input_age_ms: inputAge, inference_ms: round(performance.now() - started) };
       return [{ topic, key: s.key, value: scored(s, model, pre.score ?? 0, hits, timings, null) }];
     }
-    const emit = (r: SlotScores, screen: ScreenResult | null, extra: StageOutput[] = []): StageOutput[] => {
+    const emit = (
+      r: SlotScores,
+      screen: ScreenResult | null,
+      extra: StageOutput[] = [],
+      screenMs?: number,
+    ): StageOutput[] => {
+      const timings = timingsOf(r.primary, inputAge, started);
+      if (screenMs !== undefined) timings.inference_screen_ms = screenMs;
       const main: StageOutput = {
         topic,
         key: s.key,
-        value: scored(
-          s,
-          r.primary.model,
-          r.primary.score,
-          hits,
-          timingsOf(r.primary, inputAge, started),
-          screen,
-        ),
+        value: scored(s, r.primary.model, r.primary.score, hits, timings, screen),
       };
       if (r.shadows.length === 0 && extra.length === 0) return [main];
       return [main, ...extra, ...shadowOutputs(s, r.primary, r.shadows, hits, inputAge, started)];
@@ -277,11 +277,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       const screenMs = round(performance.now() - started);
       return slot(s.domain)
         .score(s.key, row, ctx.signal)
-        .then((r) => {
-          const out = emit(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started));
-          (out[0]!.value as Scored).timings.inference_screen_ms = screenMs;
-          return out;
-        });
+        .then((r) => emit(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started), screenMs));
     });
   }
 
