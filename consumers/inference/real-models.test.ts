@@ -13,6 +13,7 @@ import { FEATURE_SET, FRAUD_FEATURE_NAMES } from "../features/fraud/index.ts";
 import { MODERATION_FEATURE_NAMES, MODERATION_FEATURE_SET } from "../features/moderation/index.ts";
 import type { StageContext, StageOutput } from "../runtime/index.ts";
 import { createInferenceStage, type InferenceStage } from "./inference.ts";
+import type { InferenceSettingsInput } from "./options.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { post, transaction } from "./testing/fixtures.ts";
 
@@ -38,17 +39,25 @@ const ctx = (key: string): StageContext => ({
   now: Date.now,
 });
 
-async function stage(domain: "fraud" | "moderation", name: string): Promise<InferenceStage> {
+/** A started stage on models/ with the stream's feature names and sets (stopped after the suite). */
+async function shippedStage(
+  settings: InferenceSettingsInput,
+  env?: Record<string, string>,
+): Promise<InferenceStage> {
   const s = createInferenceStage({
     features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
     featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
     registry,
-    settings: { providers: "cuda,webgpu,cpu", models: { [domain]: { name } }, registry: { watch: false } },
+    settings: { ...settings, registry: { watch: false } },
+    ...(env ? { env } : {}),
   });
   await s.start();
   stages.push(s);
   return s;
 }
+
+const stage = (domain: "fraud" | "moderation", name: string) =>
+  shippedStage({ providers: "cuda,webgpu,cpu", models: { [domain]: { name } } });
 
 const run = (s: InferenceStage, topic: typeof TOPICS.transactionFeatures | typeof TOPICS.postFeatures) =>
   s.inputs.find((i) => i.topic.name === topic.name)!.handle as (
@@ -74,14 +83,7 @@ describe("trained models in models/", () => {
   it.skipIf(!has("fraud-gbt") || !has("moderation-text"))(
     "the default settings load the shipped models",
     async () => {
-      const s = createInferenceStage({
-        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
-        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
-        registry,
-        settings: { registry: { watch: false } },
-      });
-      await s.start();
-      stages.push(s);
+      const s = await shippedStage({});
       expect(s.status().fraud?.active?.version).toBe(
         await registry.activeVersion(s.settings.models.fraud!.name),
       );
@@ -92,15 +94,7 @@ describe("trained models in models/", () => {
   it.skipIf(!has("fraud-gbt") || !has("fraud-mlp"))(
     "the cascade clears by fraud-mlp's own cut-off and scores the rest exactly as fraud-gbt alone does",
     async () => {
-      const s = createInferenceStage({
-        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
-        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
-        registry,
-        settings: { providers: "cpu", registry: { watch: false } },
-        env: { VERDICT_FRAUD_SCREEN: "fraud-mlp" },
-      });
-      await s.start();
-      stages.push(s);
+      const s = await shippedStage({ providers: "cpu" }, { VERDICT_FRAUD_SCREEN: "fraud-mlp" });
       // The exporters' parity samples: the same 50 rows (test-week transactions and edge rows) for both.
       const sample = (name: string) =>
         JSON.parse(readFileSync(`models/${name}/1.0.0/parity-sample.json`, "utf8")) as {
