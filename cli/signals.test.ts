@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
-import { endQuietlyWhenPipeCloses } from "./signals.ts";
+import { endQuietlyWhenPipeCloses, onShutdownSignal } from "./signals.ts";
 
 const error = (code: string) => Object.assign(new Error(`write ${code}`), { code });
 
@@ -24,5 +24,45 @@ describe("endQuietlyWhenPipeCloses", () => {
     expect(() => stream.emit("error", error("ENOSPC"))).toThrow("write ENOSPC");
     stream.emit("error", error("EPIPE"));
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+  });
+});
+
+describe("onShutdownSignal", () => {
+  function harness(repeatWindowMs = 1000) {
+    const signals = new EventEmitter();
+    let clock = 0;
+    const onFirst = vi.fn();
+    const exit = vi.fn();
+    const lines: string[] = [];
+    onShutdownSignal(onFirst, {
+      signals: signals as unknown as NodeJS.Process,
+      now: () => clock,
+      exit,
+      print: (line) => lines.push(line),
+      forceHint: "the stack keeps running",
+      repeatWindowMs,
+    });
+    return { signals, onFirst, exit, lines, advance: (ms: number) => (clock += ms) };
+  }
+
+  it("the first signal starts the graceful stop; the relayed copy of the same Ctrl-C is ignored", () => {
+    const h = harness();
+    h.signals.emit("SIGINT", "SIGINT");
+    h.advance(5);
+    h.signals.emit("SIGINT", "SIGINT");
+    h.signals.emit("SIGTERM", "SIGTERM");
+    expect(h.onFirst).toHaveBeenCalledTimes(1);
+    expect(h.onFirst).toHaveBeenCalledWith("SIGINT");
+    expect(h.exit).not.toHaveBeenCalled();
+  });
+
+  it("a signal after the repeat window forces exit 130 and says what is left running", () => {
+    const h = harness();
+    h.signals.emit("SIGTERM", "SIGTERM");
+    h.advance(1500);
+    h.signals.emit("SIGINT", "SIGINT");
+    expect(h.onFirst).toHaveBeenCalledTimes(1);
+    expect(h.exit).toHaveBeenCalledWith(130);
+    expect(h.lines.join("")).toContain("SIGINT again: forcing exit. the stack keeps running");
   });
 });

@@ -5,6 +5,50 @@
 import type { StageRunner } from "../consumers/runtime/index.ts";
 import type { CliContext } from "./context.ts";
 
+export interface ShutdownSignalOptions {
+  /** Where the "forcing" line goes (stderr by default). */
+  print?: (line: string) => void;
+  /** Said when a later signal forces the exit, e.g. what is left running and how to stop it. */
+  forceHint?: string;
+  /** Repeats within this many ms of the first signal are the same Ctrl-C relayed again. Default 1000. */
+  repeatWindowMs?: number;
+  exit?: (code: number) => void;
+  signals?: Pick<NodeJS.Process, "on">;
+  now?: () => number;
+}
+
+/**
+ * SIGINT/SIGTERM handling for long-running commands: the first signal starts `onFirst` (a graceful
+ * stop); a repeat within `repeatWindowMs` is ignored, because a terminal's Ctrl-C reaches every
+ * process of the group and wrappers (npm, tsx) relay it once more; a signal after that forces exit
+ * 130 at once, saying what a forced exit leaves behind (docker compose's "press Ctrl-C again to
+ * force"). With `process.once`, the relayed copy used to kill the process with the default handler
+ * in the middle of its graceful stop.
+ */
+export function onShutdownSignal(
+  onFirst: (signal: NodeJS.Signals) => void,
+  options: ShutdownSignalOptions = {},
+): void {
+  const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const now = options.now ?? Date.now;
+  const repeatWindowMs = options.repeatWindowMs ?? 1000;
+  let firstAt: number | undefined;
+  const handle = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = now();
+      onFirst(signal);
+      return;
+    }
+    if (now() - firstAt < repeatWindowMs) return;
+    print(`\n${signal} again: forcing exit.${options.forceHint ? ` ${options.forceHint}` : ""}`);
+    exit(130);
+  };
+  const signals = options.signals ?? process;
+  signals.on("SIGINT", handle);
+  signals.on("SIGTERM", handle);
+}
+
 export async function runUntilSignal(
   ctx: CliContext,
   runners: StageRunner[],
@@ -19,11 +63,10 @@ export async function runUntilSignal(
     await onStop?.();
     await ctx.close();
   };
-  const onSignal = (sig: NodeJS.Signals) => {
-    void stopAll(sig).then(() => process.exit(0));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  onShutdownSignal((sig) => void stopAll(sig).then(() => process.exit(0)), {
+    print: ctx.print,
+    forceHint: "In-flight records are not committed: their group reprocesses them (at-least-once).",
+  });
   for (const r of runners) await r.start();
   try {
     await Promise.all(runners.map((r) => r.done));

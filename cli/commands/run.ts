@@ -4,6 +4,7 @@ import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli
 import { httpOptionsFromEnv } from "../../observability/index.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { renderPanel, summaryLine } from "../display.ts";
+import { onShutdownSignal } from "../signals.ts";
 
 export function runCommand(program: Command, ctx: CliContext): void {
   program
@@ -91,8 +92,12 @@ export function runCommand(program: Command, ctx: CliContext): void {
         ticks++;
         if (opts.duration > 0 && elapsed >= opts.duration) void stop(0);
       }, 1000);
-      process.once("SIGINT", () => void stop(0));
-      process.once("SIGTERM", () => void stop(0));
+      onShutdownSignal(() => void stop(0), {
+        print: ctx.print,
+        forceHint: opts.stack
+          ? "A local stack this run started keeps running: `npm run stack:down` stops it."
+          : undefined,
+      });
       run.done.catch((err) => {
         ctx.logger.fatal({ err }, "pipeline died");
         void stop(1);

@@ -22,6 +22,7 @@ import {
 import { deliveryOption, nonNegative, positiveInt } from "../../lib/cli/index.ts";
 import type { WebhookEndpoint } from "../../schemas/generated/types.ts";
 import { type CliContext, printTable } from "../context.ts";
+import { onShutdownSignal } from "../signals.ts";
 
 interface Tools {
   admin: EndpointAdmin;
@@ -115,8 +116,7 @@ export function webhooksCommand(program: Command, ctx: CliContext): void {
           .finally(() => process.exit(code));
         return stopping;
       };
-      process.once("SIGINT", () => void stop(0));
-      process.once("SIGTERM", () => void stop(0));
+      onShutdownSignal(() => void stop(0), { print: ctx.print });
       await service.start();
       const address = service.apiAddress();
       ctx.print(

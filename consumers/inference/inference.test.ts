@@ -466,6 +466,20 @@ describe("inference stage on the real ONNX Runtime", () => {
     );
   });
 
+  it("VERDICT_WEBGPU_PRECHECK turns the Vulkan-loader check off; a value that is not 0/1/true/false is refused", () => {
+    const precheck = (env: Record<string, string>) =>
+      createInferenceStage({
+        features: FEATURES,
+        runtime: new FakeRuntime(),
+        env,
+        settings: { registry: { root: "/nonexistent", watch: false } },
+      }).settings.webgpuPrecheck;
+    expect(precheck({})).toBe(true);
+    expect(precheck({ VERDICT_WEBGPU_PRECHECK: "0" })).toBe(false);
+    expect(precheck({ VERDICT_WEBGPU_PRECHECK: "true" })).toBe(true);
+    expect(() => precheck({ VERDICT_WEBGPU_PRECHECK: "off" })).toThrow(/inference\.webgpuPrecheck/);
+  });
+
   it("VERDICT_FRAUD_SCREEN puts a screen in front of the default fraud model; settings that name models win", () => {
     const settings = (env: Record<string, string>, models?: InferenceDeps["settings"]) =>
       createInferenceStage({

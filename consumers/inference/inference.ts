@@ -86,8 +86,10 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   const settings = parseInferenceSettings(deps.settings, deps.env);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "inference" });
   const ownRuntime: ClosableModelRuntime | undefined =
-    !deps.runtime && settings.workers > 0 ? onnxWorkerRuntime({ workers: settings.workers }) : undefined;
-  const runtime = deps.runtime ?? ownRuntime ?? onnxRuntime();
+    !deps.runtime && settings.workers > 0
+      ? onnxWorkerRuntime({ workers: settings.workers, providerPrecheck: settings.webgpuPrecheck })
+      : undefined;
+  const runtime = deps.runtime ?? ownRuntime ?? onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
   const ownRegistry = !deps.registry;
   const registry =
     deps.registry ??

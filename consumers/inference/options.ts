@@ -122,6 +122,12 @@ export const inferenceSettingsSchema = z
      * pipeline. Env VERDICT_ONNX_WORKERS.
      */
     workers: z.number().int().min(0).max(64).default(1),
+    /**
+     * Before asking ONNX Runtime for a WebGPU session on Linux, check that the Vulkan loader is
+     * installed (onnx/prerequisites.ts): a clear reason instead of Dawn's raw stderr line. Default
+     * true; false (env VERDICT_WEBGPU_PRECHECK=0) leaves the decision to ONNX Runtime alone.
+     */
+    webgpuPrecheck: z.boolean().default(true),
     /** Models per domain; leave one out to not consume that domain. */
     models: z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })
@@ -156,6 +162,17 @@ export function parseInferenceSettings(
   if (withEnv.providers === undefined && env.VERDICT_EP) withEnv.providers = env.VERDICT_EP;
   if (withEnv.workers === undefined && env.VERDICT_ONNX_WORKERS !== undefined) {
     withEnv.workers = Number(env.VERDICT_ONNX_WORKERS);
+  }
+  const precheck = env.VERDICT_WEBGPU_PRECHECK?.trim().toLowerCase();
+  if (withEnv.webgpuPrecheck === undefined && precheck) {
+    // Anything but 0/1/false/true stays a string, which the schema refuses with the setting's name.
+    withEnv.webgpuPrecheck = (
+      precheck === "0" || precheck === "false"
+        ? false
+        : precheck === "1" || precheck === "true"
+          ? true
+          : precheck
+    ) as boolean;
   }
   const screen = env.VERDICT_FRAUD_SCREEN?.trim();
   if (withEnv.models === undefined && screen) {

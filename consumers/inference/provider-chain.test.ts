@@ -50,9 +50,12 @@ describe("execution provider chain", () => {
     await model.close();
   });
 
-  it("webgpu without an adapter is skipped the same way", async () => {
+  it.each([
+    ["after the Vulkan-loader check", true],
+    ["by ONNX Runtime itself (check off)", false],
+  ])("webgpu without an adapter is skipped the same way, %s", async (_, providerPrecheck) => {
     const { logger, messages } = captureLogger();
-    const model = await load(onnxRuntime(), ["webgpu", "cpu"], { logger });
+    const model = await load(onnxRuntime({ providerPrecheck }), ["webgpu", "cpu"], { logger });
     // Where a WebGPU adapter exists the chain keeps webgpu (after its self-check); here there is none.
     expect(["webgpu", "cpu"]).toContain(model.provider);
     if (model.provider === "cpu")

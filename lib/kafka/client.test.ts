@@ -6,8 +6,8 @@ import { pinoLogCreator } from "./client.ts";
 function capture() {
   const { logger, lines } = captureLogger();
   const log = pinoLogCreator(logger)!(logLevel.DEBUG);
-  const entry = (level: logLevel, message: string) =>
-    log({ namespace: "t", level, label: "", log: { message, timestamp: "" } });
+  const entry = (level: logLevel, message: string, error?: string) =>
+    log({ namespace: "t", level, label: "", log: { message, timestamp: "", error } });
   return { lines, entry };
 }
 
@@ -24,5 +24,26 @@ describe("KafkaJS logs through pino", () => {
       [20, "Consumer has joined the group"],
       [50, "Crash: KafkaJSNumberOfRetriesExceeded"],
     ]);
+  });
+
+  it("keeps error responses KafkaJS retries (coordinator loading or moving) at debug, other error responses at error", () => {
+    const { lines, entry } = capture();
+    entry(
+      logLevel.ERROR,
+      "Response GroupCoordinator(key: 10, version: 2)",
+      "The group coordinator is not available",
+    );
+    entry(
+      logLevel.ERROR,
+      "Response InitProducerId(key: 22, version: 1)",
+      "The coordinator is loading and hence can't process requests for this group",
+    );
+    entry(
+      logLevel.ERROR,
+      "Response Produce(key: 0, version: 7)",
+      "Not authorized to access topics: [Topic authorization failed]",
+    );
+    entry(logLevel.ERROR, "Crash: The group coordinator is not available");
+    expect(lines.map((l) => l.level)).toEqual([20, 20, 50, 50]);
   });
 });

@@ -2,6 +2,7 @@
  * The one place a KafkaJS client is built from validated connection settings. KafkaJS logs are
  * bridged into pino so they carry the same fields and redaction as ours.
  */
+import { createRequire } from "node:module";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { Connections } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -25,13 +26,45 @@ const HANDLED_WARNINGS = new Set([
   "Limiting retries for the idempotent producer may invalidate EoS guarantees",
 ]);
 
+/**
+ * KafkaJS logs every error response at ERROR ("Response GroupCoordinator(key: 10, version: 2)")
+ * before its retrier handles it. For these transient states of a healthy cluster — a coordinator or
+ * partition leader that is moving or still loading (every fresh broker, every restart), a rebalance
+ * under way, a transaction still settling — the request is retried, and only if the retries run out
+ * does the caller get the error, which Verdict then logs with what to do. So they are kept at debug,
+ * the way the Java client logs them; every other error response stays an error.
+ */
+const TRANSIENT_RESPONSE_ERRORS = new Set([
+  "GROUP_LOAD_IN_PROGRESS",
+  "GROUP_COORDINATOR_NOT_AVAILABLE",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "LEADER_NOT_AVAILABLE",
+  "NOT_LEADER_FOR_PARTITION",
+  "REBALANCE_IN_PROGRESS",
+  "CONCURRENT_TRANSACTIONS",
+  "UNSTABLE_OFFSET_COMMIT",
+]);
+const TRANSIENT_RESPONSE_MESSAGES = new Set(
+  (createRequire(import.meta.url)("kafkajs/src/protocol/error.js") as ProtocolErrors).errorCodes
+    .filter((e) => TRANSIENT_RESPONSE_ERRORS.has(e.type))
+    .map((e) => e.message),
+);
+interface ProtocolErrors {
+  errorCodes: Array<{ type: string; message: string }>;
+}
+
 export function pinoLogCreator(logger: Logger): KafkaConfig["logCreator"] {
   return () =>
     ({ level, log }) => {
       const { message, ...extra } = log;
       const method = LEVELS[level] ?? "info";
       // KafkaJS is chatty at INFO about joins and rebalances: keep it at debug unless it's a problem.
-      const quiet = method === "info" || (method === "warn" && HANDLED_WARNINGS.has(message));
+      const quiet =
+        method === "info" ||
+        (method === "warn" && HANDLED_WARNINGS.has(message)) ||
+        (method === "error" &&
+          message.startsWith("Response ") &&
+          TRANSIENT_RESPONSE_MESSAGES.has(String(extra.error)));
       logger[quiet ? "debug" : method]({ kafkajs: extra }, message);
     };
 }

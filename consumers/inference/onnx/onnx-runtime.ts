@@ -7,6 +7,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { IoSpec, ModelRuntime, Session, SessionRequest, TensorDtype, TensorValue } from "../types.ts";
+import { checkProviderPrerequisites } from "./prerequisites.ts";
 
 export interface OnnxRuntimeOptions {
   /**
@@ -18,6 +19,11 @@ export interface OnnxRuntimeOptions {
   envLogLevel?: "verbose" | "info" | "warning" | "error" | "fatal";
   /** ONNX Runtime's own log level: 0 verbose … 3 error, 4 fatal. Default 3. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Check what a provider needs from the host before ONNX Runtime is asked (prerequisites.ts: the
+   * Vulkan loader for WebGPU on Linux). Default true.
+   */
+  providerPrecheck?: boolean;
   /** Graph optimizations. Default "all". */
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
 }
@@ -54,6 +60,7 @@ export function onnxRuntime(options: OnnxRuntimeOptions = {}): ModelRuntime {
   return {
     name: `onnxruntime-node ${ort.env.versions?.common ?? ""}`.trim(),
     async createSession(request: SessionRequest): Promise<Session> {
+      if (options.providerPrecheck !== false) checkProviderPrerequisites(request.provider);
       const session = await ort.InferenceSession.create(request.modelPath, {
         executionProviders: [request.provider],
         graphOptimizationLevel: options.graphOptimizationLevel ?? "all",

@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import { VerdictError } from "../../../lib/errors/index.ts";
 import type { ModelRuntime, Session, SessionRequest, TensorValue } from "../types.ts";
 import type { OnnxRuntimeOptions } from "./onnx-runtime.ts";
+import { checkProviderPrerequisites } from "./prerequisites.ts";
 
 export interface OnnxWorkerRuntimeOptions extends OnnxRuntimeOptions {
   /** Worker threads; sessions are assigned round-robin. Default 1. */
@@ -127,6 +128,7 @@ export function onnxWorkerRuntime(options: OnnxWorkerRuntimeOptions = {}): Closa
   return {
     name: `onnxruntime-node (${count} worker thread${count === 1 ? "" : "s"})`,
     async createSession(request: SessionRequest): Promise<Session> {
+      if (options.providerPrecheck !== false) checkProviderPrerequisites(request.provider);
       const handle = workers[next++ % workers.length]!;
       const create = async () => {
         const reply = await handle.request({ op: "create", request, options: workerOptions });
