@@ -11,6 +11,7 @@ import pandas as pd
 
 from training.common.drift import bin_index, distribution, psi
 from training.fraud.cascade import cascade_scores, choose_clear_below
+from training.fraud.cascade_graph import compose
 from training.fraud.data import time_split
 from training.fraud.derived import augment, prefix_graph
 from training.fraud.metrics import card_precision_top_k, operating_point
@@ -142,6 +143,29 @@ class CascadeTest(unittest.TestCase):
         capped = choose_clear_below(screen, decider, objective, review_threshold=0.05, tolerance=0.0)
         self.assertTrue(capped is None or capped.clear_below <= 0.05)
         self.assertTrue(all(t.get("refused") for t in (capped.tried if capped else []) if t["clearBelow"] > 0.05))
+
+    def test_one_graph_scores_like_the_cascade(self):
+        """The shipped screen and decider composed into one graph score the parity rows (and an all-cleared
+        batch, where the decider gets zero rows) exactly as cascade_scores does."""
+        import json
+        from pathlib import Path
+
+        import onnx
+        import onnxruntime as ort
+
+        models = Path(__file__).resolve().parents[2] / "models"
+        rows = np.array(json.loads((models / "fraud-gbt/1.0.0/parity-sample.json").read_text())["rows"], np.float32)
+        sessions = {}
+        for name in ("fraud-mlp", "fraud-gbt"):
+            sessions[name] = ort.InferenceSession(str(models / name / "1.0.0/model.onnx"), providers=["CPUExecutionProvider"])
+        score = lambda s, x: s.run(["probabilities"], {"features": x})[0][:, 1]  # noqa: E731
+        screen, decider = score(sessions["fraud-mlp"], rows), score(sessions["fraud-gbt"], rows)
+        clear = float(np.median(screen))  # half the rows each way
+        graph = compose(onnx.load(models / "fraud-mlp/1.0.0/model.onnx"), onnx.load(models / "fraud-gbt/1.0.0/model.onnx"), clear)
+        one = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+        np.testing.assert_array_equal(score(one, rows), cascade_scores(screen, decider, np.float32(clear)))
+        cleared = rows[screen < clear]
+        np.testing.assert_array_equal(score(one, cleared), screen[screen < clear])
 
     def test_none_when_every_share_costs_too_much(self):
         label = np.array([1, 0] * 50)
