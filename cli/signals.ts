@@ -22,8 +22,8 @@ export interface ShutdownSignalOptions {
  * stop); a repeat within `repeatWindowMs` is ignored, because a terminal's Ctrl-C reaches every
  * process of the group and wrappers (npm, tsx) relay it once more; a signal after that forces exit
  * 130 at once, saying what a forced exit leaves behind (docker compose's "press Ctrl-C again to
- * force"). With `process.once`, the relayed copy used to kill the process with the default handler
- * in the middle of its graceful stop.
+ * force"). With `process.once`, a relayed copy would hit Node's default handler and kill the process
+ * in the middle of its graceful stop (the local stack left running, in-flight records uncommitted).
  */
 export function onShutdownSignal(
   onFirst: (signal: NodeJS.Signals) => void,
