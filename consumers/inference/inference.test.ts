@@ -466,7 +466,7 @@ describe("inference stage on the real ONNX Runtime", () => {
     );
   });
 
-  it("VERDICT_WEBGPU_PRECHECK turns the Vulkan-loader check off; a value that is not 0/1/true/false is refused", () => {
+  it("VERDICT_WEBGPU_PRECHECK turns the Vulkan-loader check off; a value that is not a boolean is refused", () => {
     const precheck = (env: Record<string, string>) =>
       createInferenceStage({
         features: FEATURES,
@@ -477,7 +477,19 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(precheck({})).toBe(true);
     expect(precheck({ VERDICT_WEBGPU_PRECHECK: "0" })).toBe(false);
     expect(precheck({ VERDICT_WEBGPU_PRECHECK: "true" })).toBe(true);
-    expect(() => precheck({ VERDICT_WEBGPU_PRECHECK: "off" })).toThrow(/inference\.webgpuPrecheck/);
+    expect(precheck({ VERDICT_WEBGPU_PRECHECK: "off" })).toBe(false);
+    expect(() => precheck({ VERDICT_WEBGPU_PRECHECK: "maybe" })).toThrow(
+      /VERDICT_WEBGPU_PRECHECK=maybe is not a boolean: use true or false/,
+    );
+    // A setting given in code wins over the environment, as for the other inference settings.
+    expect(
+      createInferenceStage({
+        features: FEATURES,
+        runtime: new FakeRuntime(),
+        env: { VERDICT_WEBGPU_PRECHECK: "maybe" },
+        settings: { registry: { root: "/nonexistent", watch: false }, webgpuPrecheck: true },
+      }).settings.webgpuPrecheck,
+    ).toBe(true);
   });
 
   it("VERDICT_FRAUD_SCREEN puts a screen in front of the default fraud model; settings that name models win", () => {

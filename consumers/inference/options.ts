@@ -3,6 +3,7 @@
  * provider chain can also come from the environment: VERDICT_EP=cuda,webgpu,cpu.
  */
 import { z } from "zod";
+import { envBool } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 
 /** Execution providers onnxruntime-node knows (not all are bundled everywhere; the chain finds out). */
@@ -163,16 +164,9 @@ export function parseInferenceSettings(
   if (withEnv.workers === undefined && env.VERDICT_ONNX_WORKERS !== undefined) {
     withEnv.workers = Number(env.VERDICT_ONNX_WORKERS);
   }
-  const precheck = env.VERDICT_WEBGPU_PRECHECK?.trim().toLowerCase();
-  if (withEnv.webgpuPrecheck === undefined && precheck) {
-    // Anything but 0/1/false/true stays a string, which the schema refuses with the setting's name.
-    withEnv.webgpuPrecheck = (
-      precheck === "0" || precheck === "false"
-        ? false
-        : precheck === "1" || precheck === "true"
-          ? true
-          : precheck
-    ) as boolean;
+  if (withEnv.webgpuPrecheck === undefined) {
+    const precheck = envBool(env, "VERDICT_WEBGPU_PRECHECK");
+    if (precheck !== undefined) withEnv.webgpuPrecheck = precheck;
   }
   const screen = env.VERDICT_FRAUD_SCREEN?.trim();
   if (withEnv.models === undefined && screen) {

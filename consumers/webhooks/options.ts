@@ -3,6 +3,7 @@
  * environment mapping used by `verdict webhooks serve`. Errors name the variable and the fix.
  */
 import { z } from "zod";
+import { envBool } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 
 const SECOND = 1000;
@@ -181,14 +182,6 @@ function list(value: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const v = env[name];
-  if (v === undefined || v === "") return undefined;
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new VerdictError("VERDICT_ERR_CONFIG", `${name}=${v} is not a boolean: use true or false`);
-}
-
 function num(env: NodeJS.ProcessEnv, name: string, duration = false): number | undefined {
   const v = env[name];
   if (v === undefined || v === "") return undefined;
@@ -225,11 +218,11 @@ export function webhookOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Web
     ssrf: {
       allowHosts: list(env.VERDICT_WEBHOOK_ALLOW_HOSTS) ?? [],
       allowCidrs: list(env.VERDICT_WEBHOOK_ALLOW_CIDRS) ?? [],
-      allowHttp: bool(env, "VERDICT_WEBHOOK_ALLOW_HTTP") ?? false,
+      allowHttp: envBool(env, "VERDICT_WEBHOOK_ALLOW_HTTP") ?? false,
     },
     secretsKey: env.VERDICT_WEBHOOK_SECRETS_KEY || undefined,
     admin: {
-      enabled: bool(env, "VERDICT_ADMIN_ENABLED") ?? true,
+      enabled: envBool(env, "VERDICT_ADMIN_ENABLED") ?? true,
       host: env.VERDICT_ADMIN_HOST || "127.0.0.1",
       port: num(env, "VERDICT_ADMIN_PORT") ?? 8089,
       token: env.VERDICT_ADMIN_TOKEN || undefined,

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { VerdictError } from "../errors/index.ts";
+import { envBool } from "./env.ts";
 
 const saslSchema = z
   .object({
@@ -105,14 +106,6 @@ function readPem(env: NodeJS.ProcessEnv, name: string): string | undefined {
   } catch (cause) {
     throw new VerdictError("VERDICT_ERR_CONFIG", `${name}=${file} cannot be read: check the path`, { cause });
   }
-}
-
-function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const value = env[name];
-  if (value === undefined || value === "") return undefined;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new VerdictError("VERDICT_ERR_CONFIG", `${name}=${value} is not a boolean: use true or false`);
 }
 
 /** Reads KAFKA_*, SCHEMA_REGISTRY_*, REDIS_* from the environment, falling back to the local stack. */

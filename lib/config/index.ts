@@ -8,3 +8,4 @@ export {
   usesExternalCluster,
   validateConnections,
 } from "./connections.ts";
+export { envBool } from "./env.ts";

@@ -203,5 +203,11 @@ describe("drift monitor", () => {
     expect(() => parseDriftOptions({}, { VERDICT_DRIFT_PSI_RESOLVE: "0.9" })).toThrow(/resolveThreshold/);
     expect(parseDriftOptions({}, { VERDICT_DRIFT_WINDOW_MS: "86400000" }).windowMs).toBe(86_400_000);
     expect(() => parseDriftOptions({ windowSize: 300, windowMs: 60_000 }, {})).toThrow(/not both/);
+    expect(parseDriftOptions({}, { VERDICT_DRIFT_ENABLED: "off" }).enabled).toBe(false);
+    expect(parseDriftOptions({}, { VERDICT_DRIFT_ENABLED: "1" }).enabled).toBe(true);
+    // A typo is refused rather than read as "disabled".
+    expect(() => parseDriftOptions({}, { VERDICT_DRIFT_ENABLED: "ture" })).toThrow(
+      /VERDICT_DRIFT_ENABLED=ture is not a boolean/,
+    );
   });
 });

@@ -3,6 +3,7 @@
  * (VERDICT_DRIFT_*). Defaults follow the usual PSI reading: < 0.1 stable, > 0.25 act.
  */
 import { z } from "zod";
+import { envBool } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 
 /** Records per count window when neither the options nor the reference choose a window. */
@@ -83,7 +84,7 @@ export function parseDriftOptions(
       kind === "number"
         ? Number(raw)
         : kind === "boolean"
-          ? /^(1|true|yes|on)$/i.test(raw)
+          ? envBool(env, name)
           : raw
               .split(",")
               .map((s) => s.trim())
