@@ -3,7 +3,14 @@
  * bridged into pino so they carry the same fields and redaction as ours.
  */
 import { createRequire } from "node:module";
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import {
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  Partitioners,
+  type ProducerConfig,
+  type SASLOptions,
+} from "kafkajs";
 import type { Connections } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 
@@ -76,6 +83,17 @@ export interface KafkaClientOptions {
   retry?: KafkaConfig["retry"];
 }
 
+/**
+ * Producers partition with Java's murmur2 (KafkaJS's DefaultPartitioner) unless told otherwise, so a
+ * key lands where Java, Kafka Streams and librdkafka clients put it, and KafkaJS does not warn on every
+ * producer that names no partitioner (its "switched default partitioner" notice).
+ */
+class VerdictKafka extends Kafka {
+  override producer(config: ProducerConfig = {}) {
+    return super.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  }
+}
+
 export function createKafka(kafka: Connections["kafka"], options: KafkaClientOptions): Kafka {
   const sasl: SASLOptions | undefined = kafka.sasl
     ? ({
@@ -84,7 +102,7 @@ export function createKafka(kafka: Connections["kafka"], options: KafkaClientOpt
         password: kafka.sasl.password,
       } as SASLOptions)
     : undefined;
-  return new Kafka({
+  return new VerdictKafka({
     clientId: options.clientId ?? kafka.clientId,
     brokers: [...kafka.brokers],
     ssl: typeof kafka.ssl === "boolean" ? kafka.ssl : { ...kafka.ssl },
