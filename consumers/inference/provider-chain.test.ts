@@ -3,6 +3,7 @@ import { captureLogger } from "../../lib/log/testing/capture.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { LoadedModel, type LoadOptions } from "./model-version.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
+import { firstLine } from "./provider-chain.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { FakeRuntime } from "./testing/fake-runtime.ts";
 import { FIXTURE_FRAUD_FEATURES, fraudFeatures, tempModels } from "./testing/fixtures.ts";
@@ -161,6 +162,24 @@ describe("execution provider chain", () => {
       model: { provider: "cuda" },
     });
     await model.close();
+  });
+});
+
+describe("fallback reasons in log lines", () => {
+  it("quote a reason of a few sentences whole, drop ONNX Runtime's source prefix, and mark a cut", () => {
+    const sentence =
+      "WebGPU on Linux needs the Vulkan loader (libvulkan.so.1), which is not installed: install it (Debian/Ubuntu: libvulkan1) with a Vulkan GPU driver, or set VERDICT_WEBGPU_PRECHECK=0 if it is somewhere the linker finds that this check does not look";
+    expect(firstLine(new Error(sentence))).toBe(sentence);
+    expect(
+      firstLine(
+        new Error(
+          "/onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:1778 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so\nsecond line",
+        ),
+      ),
+    ).toBe("Failed to load library libonnxruntime_providers_cuda.so");
+    const dump = firstLine(new Error("x".repeat(1_000)));
+    expect(dump).toHaveLength(400);
+    expect(dump.endsWith("…")).toBe(true);
   });
 });
 

@@ -243,10 +243,13 @@ export class ProviderChain {
 
 function noop(): void {}
 
+/** Longest reason a fallback log line quotes; longer ones (a native dump) are cut, visibly. */
+const MAX_REASON = 400;
+
 /** The useful part of an error for a log line: ONNX Runtime prefixes its source location and C++ signature. */
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
   let line = errorMessage(err).split("\n")[0] ?? "";
   const reason = line.search(/Failed to|failed to/);
   if (line.includes("/onnxruntime_src/") && reason > 0) line = line.slice(reason);
-  return line.slice(0, 200);
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
 }
