@@ -36,6 +36,11 @@ import type { AppDeps } from "./deps.ts";
 
 export const MODELS_DIR = packagePath("models");
 
+/** What the features stage puts on every record, per domain: what the inference stage checks each model against. */
+export const STAGE_FEATURES = { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES } as const;
+/** The feature sets (name@version) the stream computes; a model trained on another is refused. */
+export const STAGE_FEATURE_SETS = { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET } as const;
+
 export type StateBackend = "memory" | "redis";
 
 export interface StageBuildOptions {
@@ -108,8 +113,8 @@ const builders = new Map<string, Builder>([
     "inference",
     (ctx) =>
       createInferenceStage({
-        features: { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES },
-        featureSets: { fraud: FEATURE_SET, moderation: MODERATION_FEATURE_SET },
+        features: STAGE_FEATURES,
+        featureSets: STAGE_FEATURE_SETS,
         registry: ctx.models(),
         settings: ctx.options.inference,
         preCheck: createRuleGate(ctx.scoringPolicy()),

@@ -39,6 +39,7 @@ describe("verdict --help", () => {
       "dlq replay",
       "replay-group",
       "models list",
+      "models check",
       "models activate",
       "models shadow",
       "models canary",

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
-import { MODELS_DIR } from "../../app/stages.ts";
-import { ModelRegistry } from "../../consumers/inference/index.ts";
+import { MODELS_DIR, STAGE_FEATURE_SETS, STAGE_FEATURES } from "../../app/stages.ts";
+import {
+  checkModelVersion,
+  ModelRegistry,
+  onnxRuntime,
+  parseInferenceSettings,
+  type VersionCheck,
+} from "../../consumers/inference/index.ts";
 import { percent } from "../../lib/cli/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 import { type CliContext, printTable } from "../context.ts";
@@ -32,6 +38,42 @@ async function live(url: string, path: string, init: RequestInit = {}): Promise<
   if (!res.ok)
     throw new VerdictError("VERDICT_ERR_CONFIG", `${url}${path}: ${res.status} ${body.error ?? ""}`);
   return body;
+}
+
+/** Loads name@version as the inference stage would, with the same settings from the environment (VERDICT_EP, …). */
+async function checkVersion(
+  ctx: CliContext,
+  reg: ModelRegistry,
+  name: string,
+  version: string,
+): Promise<VersionCheck> {
+  const settings = parseInferenceSettings(undefined);
+  return checkModelVersion(await reg.load(name, version), {
+    runtime: onnxRuntime({ providerPrecheck: settings.webgpuPrecheck }),
+    settings,
+    features: STAGE_FEATURES,
+    featureSets: STAGE_FEATURE_SETS,
+    logger: ctx.logger,
+  });
+}
+
+function report(c: VersionCheck): string[] {
+  const thresholds = Object.entries(c.thresholds)
+    .map(([k, t]) => `${k} ${t}`)
+    .join(", ");
+  return [
+    `${c.model}: ok, a running inference stage would load it`,
+    `  domain      ${c.domain}, feature set ${c.featureSet ?? "(none declared)"}`,
+    ...c.inputs.map((i, n) => `  ${n === 0 ? "inputs " : "       "}     ${i}`),
+    `  provider    ${c.provider} (passed the self-check: ${c.providers.join(", ")})`,
+    c.parity
+      ? `  parity      ${c.parity.rows} rows scored in batches, max |Δ| ${c.parity.maxDiff.toExponential(2)} (tolerance ${c.parity.tolerance})`
+      : `  parity      no parity-sample.json: ${c.syntheticRows} synthetic rows scored, nothing to compare with`,
+    `  thresholds  ${thresholds}`,
+    ...(c.clearBelow === undefined
+      ? []
+      : [`  screening   clears below ${c.clearBelow} as a cascade's screen`]),
+  ];
 }
 
 export function modelsCommand(program: Command, ctx: CliContext): void {
@@ -70,14 +112,33 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       if (opts.url) ctx.print(JSON.stringify(await live(opts.url, "/api/models"), null, 2));
     });
   models
+    .command("check <name> [version]")
+    .description(
+      "Load a version exactly as a running inference stage would (model.json, hash, the stage's features and " +
+        "feature set, ONNX inputs, provider chain and self-check), score its parity sample in batches, and report; " +
+        "activates nothing. Default version: the active one",
+    )
+    .option(...dirOption)
+    .action(async (name: string, version: string | undefined, opts) => {
+      const reg = registry(ctx, opts.dir);
+      const v = version ?? (await reg.activeVersion(name));
+      for (const line of report(await checkVersion(ctx, reg, name, v))) ctx.print(line);
+    });
+  models
     .command("activate <name> <version>")
     .description(
       "Make <version> the active one: validated, then models/<name>/ACTIVE is replaced atomically; running stages hot-reload it",
     )
     .option(...dirOption)
+    .option(
+      "--no-check",
+      "skip loading it as a stage would first (model.json and the hash are still checked)",
+    )
     .action(async (name: string, version: string, opts) => {
       const reg = registry(ctx, opts.dir);
       const previous = await reg.activeVersion(name).catch(() => undefined);
+      // What the running stages would refuse is refused here, before ACTIVE changes.
+      if (opts.check) await checkVersion(ctx, reg, name, version);
       await reg.activate(name, version);
       ctx.print(`${name}: active version ${version}${previous ? ` (was ${previous})` : ""}`);
     });

@@ -2,6 +2,7 @@ export { type Batched, BatcherClosedError, type BatcherOptions, MicroBatcher } f
 export { type BreakerOptions, type BreakerState, CircuitBreaker } from "./breaker.ts";
 export { checkRow, decodeScores, encodeBatch, encodePacked, type PackedRow, packRow } from "./encode.ts";
 export { createInferenceStage, type InferenceDeps, type InferenceStage } from "./inference.ts";
+export { checkModelVersion, loadVersion, type VersionCheck, type VersionLoadContext } from "./load.ts";
 export { inCanary, keyHash, ModelSlot, type SlotScores } from "./model-slot.ts";
 export { LoadedModel, type LoadOptions } from "./model-version.ts";
 export { listOnnxProviders, type OnnxRuntimeOptions, onnxRuntime } from "./onnx/onnx-runtime.ts";

@@ -16,8 +16,9 @@ import type {
 } from "../../schemas/generated/types.ts";
 import { TOPICS } from "../../topology/index.ts";
 import { input, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
+import { loadVersion, type VersionLoadContext } from "./load.ts";
 import { ModelSlot, type SlotScores } from "./model-slot.ts";
-import { LoadedModel } from "./model-version.ts";
+import type { LoadedModel } from "./model-version.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { type ClosableModelRuntime, onnxWorkerRuntime } from "./onnx/onnx-worker-runtime.ts";
 import { type InferenceSettings, type InferenceSettingsInput, parseInferenceSettings } from "./options.ts";
@@ -100,6 +101,14 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       logger,
     });
 
+  const loadContext: VersionLoadContext = {
+    runtime,
+    settings,
+    features: deps.features,
+    ...(deps.featureSets ? { featureSets: deps.featureSets } : {}),
+    logger,
+  };
+
   /** Loads one version for `domain`: the decider's, or (with `screen`) the cascade's screen. */
   function loaderFor(domain: Domain, screen?: { decider: string; cutoffs: Map<string, number> }) {
     return (files: ModelFiles): Promise<LoadedModel> => {
@@ -111,21 +120,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
         );
       }
       if (screen) screen.cutoffs.set(m.version, screenCutoff(m, screen.decider, domain));
-      const featureSet = deps.featureSets?.[domain];
-      return LoadedModel.load(files, {
-        runtime,
-        ...(featureSet ? { featureSet } : {}),
-        provided: { features: deps.features[domain], text: domain === "moderation" },
-        chain: {
-          providers: settings.providers,
-          tolerance: settings.tolerance,
-          breaker: settings.breaker,
-          runTimeoutMs: settings.runTimeoutMs,
-          ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
-        },
-        batching: settings.batching,
-        logger,
-      });
+      return loadVersion(files, domain, loadContext);
     };
   }
 

@@ -62,7 +62,8 @@ export interface ChainRun {
   provider: string;
 }
 
-function maxDiff(a: readonly number[], b: readonly number[]): number {
+/** Largest absolute difference between two score lists; infinite when their lengths differ or a score is NaN. */
+export function maxDiff(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));

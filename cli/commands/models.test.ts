@@ -1,0 +1,73 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { editManifest, tempModels } from "../../consumers/inference/testing/fixtures.ts";
+import { silentLogger } from "../../lib/log/index.ts";
+import type { CliContext } from "../context.ts";
+import { buildProgram } from "../program.ts";
+
+function cli() {
+  const lines: string[] = [];
+  const ctx: CliContext = {
+    logger: silentLogger(),
+    deps: () => {
+      throw new Error("models check/activate must not connect anywhere");
+    },
+    reachableDeps: () => Promise.reject(new Error("models check/activate must not connect anywhere")),
+    print: (line) => lines.push(line),
+    close: async () => {},
+  };
+  const program = buildProgram(ctx).exitOverride();
+  return { lines, run: (...args: string[]) => program.parseAsync(["node", "verdict", ...args]) };
+}
+
+const renameFeature = (m: Record<string, unknown>) => {
+  m.features = (m.features as string[]).map((f) => (f === "TX_AMOUNT" ? "TX_AMOUNT_EUR" : f));
+};
+
+describe("verdict models check / activate (real onnxruntime-node, fixture models)", () => {
+  const saved = process.env.VERDICT_EP;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.VERDICT_EP;
+    else process.env.VERDICT_EP = saved;
+  });
+
+  it("check loads the active version as a stage would and reports inputs, provider and batched parity", async () => {
+    const dir = await tempModels();
+    process.env.VERDICT_EP = "cuda,cpu"; // no CUDA here: the report names the provider it fell back to
+    const { lines, run } = cli();
+    await run("models", "check", "fraud-lr", "--dir", dir);
+    expect(lines[0]).toBe("fraud-lr@1.1.0: ok, a running inference stage would load it");
+    expect(lines).toContain("  domain      fraud, feature set fraud-baseline@1");
+    expect(lines).toContain("  inputs      features float32 [?, 15] ← 15 features");
+    expect(lines).toContain("  provider    cpu (passed the self-check: cpu)");
+    expect(lines.find((l) => l.startsWith("  parity"))).toMatch(
+      /^ {2}parity {6}\d+ rows scored in batches, max \|Δ\| \S+ \(tolerance /,
+    );
+  });
+
+  it("check refuses a version whose inputs the feature stage does not provide, naming the feature", async () => {
+    const dir = await tempModels();
+    await editManifest(dir, "fraud-lr", "1.0.0", renameFeature);
+    const { lines, run } = cli();
+    await expect(run("models", "check", "fraud-lr", "1.0.0", "--dir", dir)).rejects.toThrow(
+      /fraud-lr@1\.0\.0 refused:[\s\S]*needs features the stage does not provide: TX_AMOUNT_EUR/,
+    );
+    expect(lines).toEqual([]);
+  });
+
+  it("activate refuses what a stage would refuse and leaves ACTIVE alone; --no-check skips the load", async () => {
+    const dir = await tempModels();
+    await editManifest(dir, "fraud-lr", "1.0.0", renameFeature);
+    const active = join(dir, "fraud-lr", "ACTIVE");
+    const { lines, run } = cli();
+    await run("models", "activate", "fraud-lr", "1.1.0", "--dir", dir);
+    expect(lines).toEqual(["fraud-lr: active version 1.1.0 (was 1.1.0)"]);
+    await expect(run("models", "activate", "fraud-lr", "1.0.0", "--dir", dir)).rejects.toThrow(
+      /TX_AMOUNT_EUR/,
+    );
+    expect((await readFile(active, "utf8")).trim()).toBe("1.1.0");
+    await run("models", "activate", "fraud-lr", "1.0.0", "--no-check", "--dir", dir);
+    expect((await readFile(active, "utf8")).trim()).toBe("1.0.0");
+  });
+});
