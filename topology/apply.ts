@@ -4,6 +4,7 @@
  * retention) without ever deleting or shrinking anything: data is never destroyed by `apply`.
  */
 import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
+import { envInt } from "../lib/config/index.ts";
 import type { Logger } from "../lib/log/index.ts";
 import { retry } from "../lib/retry/index.ts";
 import { schemaCatalog } from "../schemas/catalog/index.ts";
@@ -51,7 +52,14 @@ export function topicConfig(t: TopicDescriptor, replicationFactor: number): ITop
 export async function applyTopology(options: ApplyOptions): Promise<ApplyReport> {
   const { admin, registry } = options;
   const topics = options.topics ?? allTopics();
-  const replicationFactor = options.replicationFactor ?? Number(process.env.VERDICT_REPLICATION_FACTOR ?? 1);
+  const replicationFactor =
+    options.replicationFactor ??
+    envInt(process.env, "VERDICT_REPLICATION_FACTOR", {
+      min: 1,
+      max: 32_767,
+      what: "a replication factor",
+    }) ??
+    1;
   const report: ApplyReport = { created: [], existing: [], drift: [], subjects: [] };
 
   // Creating many topics on a busy broker can answer "does not host this topic-partition" while

@@ -22,3 +22,24 @@ export function envBool(env: Record<string, string | undefined>, name: string): 
     `${name}=${value} is not a boolean: use true or false (1/0, yes/no and on/off work too)`,
   );
 }
+
+/**
+ * A whole number within [min, max]; unset or empty is `undefined` (the caller's default). Anything
+ * else — `abc`, `2.5`, out of range — is refused with the variable's name and the range.
+ */
+export function envInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  range: { min: number; max: number; what?: string },
+): number | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!/^[+-]?\d+$/.test(value) || n < range.min || n > range.max) {
+    throw new VerdictError(
+      "VERDICT_ERR_CONFIG",
+      `${name}=${value} is not ${range.what ?? "a whole number"} (${range.min}-${range.max})`,
+    );
+  }
+  return n;
+}

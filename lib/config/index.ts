@@ -8,4 +8,4 @@ export {
   usesExternalCluster,
   validateConnections,
 } from "./connections.ts";
-export { envBool } from "./env.ts";
+export { envBool, envInt } from "./env.ts";

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { envInt } from "../../lib/config/index.ts";
 import { errorCode, errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { packagePath } from "../../lib/paths/index.ts";
@@ -31,13 +32,7 @@ export interface HttpOptions {
 }
 
 export function httpOptionsFromEnv(env: Record<string, string | undefined> = process.env): HttpOptions {
-  const port =
-    env.VERDICT_HTTP_PORT === undefined || env.VERDICT_HTTP_PORT === ""
-      ? 9464
-      : Number(env.VERDICT_HTTP_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`VERDICT_HTTP_PORT=${env.VERDICT_HTTP_PORT} is not a port (0-65535)`);
-  }
+  const port = envInt(env, "VERDICT_HTTP_PORT", { min: 0, max: 65535, what: "a port" }) ?? 9464;
   return { host: env.VERDICT_HTTP_HOST || "127.0.0.1", port };
 }
 
