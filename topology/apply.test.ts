@@ -1,5 +1,5 @@
 import type { Admin } from "kafkajs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { applyTopology } from "./apply.ts";
 
 /** An admin that must not be reached: the setting is refused before anything is sent. */
@@ -8,15 +8,13 @@ const unreachable = new Proxy({} as Admin, {
 });
 
 describe("applyTopology settings", () => {
-  const saved = process.env.VERDICT_REPLICATION_FACTOR;
   afterEach(() => {
-    if (saved === undefined) delete process.env.VERDICT_REPLICATION_FACTOR;
-    else process.env.VERDICT_REPLICATION_FACTOR = saved;
+    vi.unstubAllEnvs();
   });
 
   it("refuses a VERDICT_REPLICATION_FACTOR that is not a positive whole number, before contacting the broker", async () => {
     for (const bad of ["abc", "0", "2.5"]) {
-      process.env.VERDICT_REPLICATION_FACTOR = bad;
+      vi.stubEnv("VERDICT_REPLICATION_FACTOR", bad);
       await expect(applyTopology({ admin: unreachable, topics: [] })).rejects.toThrow(
         `VERDICT_REPLICATION_FACTOR=${bad} is not a replication factor (1-32767)`,
       );

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { editManifest, tempModels } from "../../consumers/inference/testing/fixtures.ts";
 import { silentLogger } from "../../lib/log/index.ts";
 import type { CliContext } from "../context.ts";
@@ -26,15 +26,13 @@ const renameFeature = (m: Record<string, unknown>) => {
 };
 
 describe("verdict models check / activate (real onnxruntime-node, fixture models)", () => {
-  const saved = process.env.VERDICT_EP;
   afterEach(() => {
-    if (saved === undefined) delete process.env.VERDICT_EP;
-    else process.env.VERDICT_EP = saved;
+    vi.unstubAllEnvs();
   });
 
   it("check loads the active version as a stage would and reports inputs, provider and batched parity", async () => {
     const dir = await tempModels();
-    process.env.VERDICT_EP = "cuda,cpu"; // no CUDA here: the report names the provider it fell back to
+    vi.stubEnv("VERDICT_EP", "cuda,cpu"); // no CUDA here: the report names the provider it fell back to
     const { lines, run } = cli();
     await run("models", "check", "fraud-lr", "--dir", dir);
     expect(lines[0]).toBe("fraud-lr@1.1.0: ok, a running inference stage would load it");
