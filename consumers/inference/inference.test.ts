@@ -1,5 +1,3 @@
-import { cp, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../lib/log/index.ts";
 import type { Scored } from "../../schemas/generated/types.ts";
@@ -10,7 +8,13 @@ import { inCanary } from "./model-slot.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { FakeRuntime } from "./testing/fake-runtime.ts";
-import { editManifest, FIXTURE_FRAUD_FEATURES, post, tempModels, transaction } from "./testing/fixtures.ts";
+import {
+  FIXTURE_FRAUD_FEATURES,
+  post,
+  tempModels,
+  tempModelsWithScreen,
+  transaction,
+} from "./testing/fixtures.ts";
 
 const FEATURES = { fraud: FIXTURE_FRAUD_FEATURES, moderation: ["length"] };
 const started: InferenceStage[] = [];
@@ -333,21 +337,6 @@ describe("rollout: hot reload, canary, shadow", () => {
 });
 
 describe("model cascade: a cheap screen clears, the decider scores the rest", () => {
-  /** A temp registry with `fraud-screen` 1.0.0 (cut-off 0.01) and 1.1.0 (cut-off 0.45 when given), copies of fraud-lr. */
-  async function withScreen(cutoffs: { "1.0.0"?: number; "1.1.0"?: number } = { "1.0.0": 0.01 }) {
-    const root = await tempModels({ parity: false });
-    for (const version of ["1.0.0", "1.1.0"] as const) {
-      await cp(join(root, "fraud-lr", version), join(root, "fraud-screen", version), { recursive: true });
-      await editManifest(root, "fraud-screen", version, (m) => {
-        m.name = "fraud-screen";
-        const cut = cutoffs[version];
-        if (cut !== undefined)
-          m.screening = { clearBelow: cut, decider: { name: "fraud-lr", version: "1.0.0" } };
-      });
-    }
-    await writeFile(join(root, "fraud-screen", "ACTIVE"), "1.0.0\n");
-    return root;
-  }
   // The screen scores by amount (TX_AMOUNT is the first feature); the decider always says 0.7.
   const runtime = () =>
     new FakeRuntime({
@@ -357,7 +346,7 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
   const cascade = { name: "fraud-lr", version: "1.0.0", shadow: [], screen: { name: "fraud-screen" } };
 
   it("clears low screen scores alone and sends the rest to the decider, recording the screen's step", async () => {
-    const root = await withScreen();
+    const root = await tempModelsWithScreen();
     const rt = runtime();
     const s = await stage({ root, runtime: rt, settings: { models: { fraud: cascade } } });
     const before = decided(rt);
@@ -390,7 +379,7 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
   });
 
   it("a screen version that carries no cut-off is refused at start with what to do; a configured one serves", async () => {
-    const root = await withScreen({});
+    const root = await tempModelsWithScreen({});
     await expect(
       stage({ root, runtime: runtime(), settings: { models: { fraud: cascade } } }),
     ).rejects.toThrow(
@@ -409,7 +398,7 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
   });
 
   it("refuses a configured cut-off above the screen's review threshold (cleared records must be approved)", async () => {
-    const root = await withScreen();
+    const root = await tempModelsWithScreen();
     await expect(
       stage({
         root,
@@ -420,7 +409,7 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
   });
 
   it("activating a new screen version mid-stream switches to that version's own cut-off", async () => {
-    const root = await withScreen({ "1.0.0": 0.01, "1.1.0": 0.45 });
+    const root = await tempModelsWithScreen({ "1.0.0": 0.01, "1.1.0": 0.45 });
     const registry = new ModelRegistry({ root });
     await registry.activate("fraud-screen", "1.0.0");
     const s = await stage({ root, registry, runtime: runtime(), settings: { models: { fraud: cascade } } });

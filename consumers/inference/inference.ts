@@ -58,11 +58,16 @@ export interface InferenceStage extends Stage {
   readonly registry: ModelRegistry;
   /** The provider a domain's active version runs on now (cuda, webgpu, cpu). */
   activeProvider(domain: Domain): string | undefined;
-  /** Versions, providers and breaker states per domain. */
-  status(): Record<string, ReturnType<ModelSlot["status"]>>;
+  /** Versions, providers and breaker states per domain; with a cascade, the screen's too. */
+  status(): Record<string, DomainStatus>;
   /** Resolves once registry changes received so far are applied (admin calls, tests). */
   settled(): Promise<void>;
 }
+
+export type SlotStatus = ReturnType<ModelSlot["status"]>;
+
+/** A domain's decider and, in a cascade, its screen with each loaded screen version's cut-off. */
+export type DomainStatus = SlotStatus & { screen?: SlotStatus & { clearBelow: Record<string, number> } };
 
 /** A domain's model cascade: the screen slot, and each loaded screen version's cut-off. */
 interface Cascade {

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createInferenceStage, type InferenceStage, ModelRegistry } from "../../consumers/inference/index.ts";
 import { FakeRuntime } from "../../consumers/inference/testing/fake-runtime.ts";
-import { FIXTURE_FRAUD_FEATURES, tempModels } from "../../consumers/inference/testing/fixtures.ts";
+import {
+  FIXTURE_FRAUD_FEATURES,
+  tempModels,
+  tempModelsWithScreen,
+} from "../../consumers/inference/testing/fixtures.ts";
 import { createModelAdmin } from "./model-admin.ts";
 
 const stages: InferenceStage[] = [];
@@ -9,15 +13,24 @@ afterEach(async () => {
   for (const s of stages.splice(0)) await s.stop();
 });
 
-async function inference(): Promise<InferenceStage> {
-  const root = await tempModels({ parity: false });
+async function inference(options: { screen?: boolean } = {}): Promise<InferenceStage> {
+  const root = options.screen
+    ? await tempModelsWithScreen({ "1.0.0": 0.01, "1.1.0": 0.02 })
+    : await tempModels({ parity: false });
   const s = createInferenceStage({
     features: { fraud: FIXTURE_FRAUD_FEATURES, moderation: ["length"] },
     registry: new ModelRegistry({ root }),
     runtime: new FakeRuntime(),
     settings: {
       providers: "cpu",
-      models: { fraud: { name: "fraud-lr", version: "1.0.0", shadow: [] } },
+      models: {
+        fraud: {
+          name: "fraud-lr",
+          version: "1.0.0",
+          shadow: [],
+          ...(options.screen ? { screen: { name: "fraud-screen" } } : {}),
+        },
+      },
       registry: { root, watch: false },
     },
   });
@@ -51,6 +64,33 @@ describe("model admin (verdict models shadow|canary)", () => {
     expect(await admin.status()).toMatchObject([
       { domain: "fraud", name: "fraud-lr", active: { version: "1.0.0" } },
     ]);
+  });
+
+  it("reaches a cascade's screen too: shadow and canary versions of the screen model", async () => {
+    const admin = createModelAdmin(await inference({ screen: true }));
+    const shadowed = (await admin.setRollout("fraud-screen", { shadow: ["1.1.0"] })) as Record<
+      string,
+      unknown
+    >;
+    expect(shadowed).toMatchObject({
+      domain: "fraud",
+      role: "screen",
+      name: "fraud-screen",
+      active: { version: "1.0.0" },
+      shadows: [{ version: "1.1.0" }],
+      rollout: { shadow: ["1.1.0"] },
+    });
+    const canary = (await admin.setRollout("fraud-screen", {
+      canary: { version: "1.1.0", percent: 10 },
+    })) as Record<string, unknown>;
+    expect(canary).toMatchObject({ role: "screen", canary: { version: "1.1.0", percent: 10 } });
+    // The decider is untouched.
+    expect(await admin.status()).toMatchObject([
+      { name: "fraud-lr", shadows: [], rollout: { shadow: [] }, screen: { name: "fraud-screen" } },
+    ]);
+    await expect(admin.setRollout("nope", { shadow: [] })).rejects.toThrow(
+      /not served by this process \(serving: fraud-lr, fraud-screen\)/,
+    );
   });
 
   it("refuses unknown models, versions and malformed bodies", async () => {

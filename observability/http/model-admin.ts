@@ -34,6 +34,21 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
       ...slot,
       rollout: inference.registry.rollout(slot.name),
     }));
+  /** Every model the process serves, a cascade's screen included: each can be shadowed or canaried. */
+  const served = () =>
+    models().flatMap((m) =>
+      m.screen
+        ? [
+            m,
+            {
+              domain: m.domain,
+              role: "screen",
+              ...m.screen,
+              rollout: inference.registry.rollout(m.screen.name),
+            },
+          ]
+        : [m],
+    );
   return {
     async status() {
       return models();
@@ -44,10 +59,10 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
         const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
         throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid rollout: ${lines}`);
       }
-      if (!models().some((m) => m.name === name)) {
+      if (!served().some((m) => m.name === name)) {
         throw new VerdictError(
           "VERDICT_ERR_CONFIG",
-          `Model ${name} is not served by this process (serving: ${models()
+          `Model ${name} is not served by this process (serving: ${served()
             .map((m) => m.name)
             .join(", ")})`,
         );
@@ -65,7 +80,7 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
       };
       await inference.registry.setRollout(name, next);
       await inference.settled();
-      return models().find((m) => m.name === name);
+      return served().find((m) => m.name === name);
     },
   };
 }

@@ -27,6 +27,28 @@ export async function tempModels(options: { parity?: boolean } = {}): Promise<st
   return dir;
 }
 
+/**
+ * tempModels (no parity samples) plus `fraud-screen` 1.0.0 and 1.1.0, copies of fraud-lr that a
+ * cascade can use as its screen: each carries `screening.clearBelow` where `cutoffs` gives one.
+ * ACTIVE is 1.0.0.
+ */
+export async function tempModelsWithScreen(
+  cutoffs: { "1.0.0"?: number; "1.1.0"?: number } = { "1.0.0": 0.01 },
+): Promise<string> {
+  const root = await tempModels({ parity: false });
+  for (const version of ["1.0.0", "1.1.0"] as const) {
+    await cp(join(root, "fraud-lr", version), join(root, "fraud-screen", version), { recursive: true });
+    await editManifest(root, "fraud-screen", version, (m) => {
+      m.name = "fraud-screen";
+      const cut = cutoffs[version];
+      if (cut !== undefined)
+        m.screening = { clearBelow: cut, decider: { name: "fraud-lr", version: "1.0.0" } };
+    });
+  }
+  await writeFile(join(root, "fraud-screen", "ACTIVE"), "1.0.0\n");
+  return root;
+}
+
 /** Rewrites one field set of a model.json in a temp registry. */
 export async function editManifest(
   root: string,
