@@ -1,7 +1,14 @@
 export { type Batched, BatcherClosedError, type BatcherOptions, MicroBatcher } from "./batcher.ts";
 export { type BreakerOptions, type BreakerState, CircuitBreaker } from "./breaker.ts";
 export { checkRow, decodeScores, encodeBatch, encodePacked, type PackedRow, packRow } from "./encode.ts";
-export { createInferenceStage, type InferenceDeps, type InferenceStage } from "./inference.ts";
+export {
+  createInferenceStage,
+  type DomainStatus,
+  type InferenceDeps,
+  type InferenceStage,
+  type SlotStatus,
+  servingSlots,
+} from "./inference.ts";
 export { checkModelVersion, loadVersion, type VersionCheck, type VersionLoadContext } from "./load.ts";
 export { inCanary, keyHash, ModelSlot, type SlotScores } from "./model-slot.ts";
 export { LoadedModel, type LoadOptions } from "./model-version.ts";

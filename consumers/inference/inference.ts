@@ -69,6 +69,16 @@ export type SlotStatus = ReturnType<ModelSlot["status"]>;
 /** A domain's decider and, in a cascade, its screen with each loaded screen version's cut-off. */
 export type DomainStatus = SlotStatus & { screen?: SlotStatus & { clearBelow: Record<string, number> } };
 
+/** Every slot a status lists, a cascade's screen as its own entry (same domain, role "screen"). */
+export function servingSlots(
+  status: Record<string, DomainStatus>,
+): { domain: string; role: "decider" | "screen"; slot: SlotStatus }[] {
+  return Object.entries(status).flatMap(([domain, slot]) => [
+    { domain, role: "decider" as const, slot },
+    ...(slot.screen ? [{ domain, role: "screen" as const, slot: slot.screen }] : []),
+  ]);
+}
+
 /** A domain's model cascade: the screen slot, and each loaded screen version's cut-off. */
 interface Cascade {
   screen: ModelSlot;

@@ -6,7 +6,7 @@
  * process polls.
  */
 import { z } from "zod";
-import type { InferenceStage } from "../../consumers/inference/index.ts";
+import { type InferenceStage, servingSlots } from "../../consumers/inference/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 import type { ModelAdmin } from "./server.ts";
 

@@ -1,10 +1,11 @@
 /**
  * Model and provider gauges, read from InferenceStage.status() at scrape time (nothing to keep in
  * step): which model version serves each domain and on which execution provider, the canary and
- * shadow versions, and each provider's circuit-breaker state.
+ * shadow versions, and each provider's circuit-breaker state. A cascade's screen is a model of its
+ * domain like the decider (its own `model` label).
  */
 import { Gauge, type Registry } from "prom-client";
-import type { InferenceStage } from "../../consumers/inference/index.ts";
+import { type InferenceStage, servingSlots } from "../../consumers/inference/index.ts";
 
 export type InferenceStatus = ReturnType<InferenceStage["status"]>;
 
@@ -20,7 +21,7 @@ export function registerInferenceGauges(registry: Registry, status: () => Infere
     registers,
     collect() {
       this.reset();
-      for (const [domain, slot] of Object.entries(status() ?? {})) {
+      for (const { domain, slot } of servingSlots(status() ?? {})) {
         const set = (role: string, v: { version: string; provider: string } | undefined) => {
           if (v) this.set({ domain, model: slot.name, version: v.version, provider: v.provider, role }, 1);
         };
@@ -37,7 +38,7 @@ export function registerInferenceGauges(registry: Registry, status: () => Infere
     registers,
     collect() {
       this.reset();
-      for (const [domain, slot] of Object.entries(status() ?? {})) {
+      for (const { domain, slot } of servingSlots(status() ?? {})) {
         this.set({ domain, model: slot.name }, slot.canary?.percent ?? 0);
       }
     },
@@ -49,7 +50,7 @@ export function registerInferenceGauges(registry: Registry, status: () => Infere
     registers,
     collect() {
       this.reset();
-      for (const [domain, slot] of Object.entries(status() ?? {})) {
+      for (const { domain, slot } of servingSlots(status() ?? {})) {
         const active = slot.active;
         if (!active) continue;
         for (const p of active.providers) {
