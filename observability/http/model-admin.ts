@@ -36,19 +36,12 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
     }));
   /** Every model the process serves, a cascade's screen included: each can be shadowed or canaried. */
   const served = () =>
-    models().flatMap((m) =>
-      m.screen
-        ? [
-            m,
-            {
-              domain: m.domain,
-              role: "screen",
-              ...m.screen,
-              rollout: inference.registry.rollout(m.screen.name),
-            },
-          ]
-        : [m],
-    );
+    servingSlots(inference.status()).map(({ domain, role, slot }) => ({
+      domain,
+      ...(role === "screen" ? { role } : {}),
+      ...slot,
+      rollout: inference.registry.rollout(slot.name),
+    }));
   return {
     async status() {
       return models();
