@@ -53,6 +53,8 @@ const NONE: never[] = [];
 export class ModelSlot {
   private routing: Routing | undefined;
   private readonly loaded = new Map<string, LoadedModel>();
+  /** Why the last attempt to load a version failed (cleared once it loads): operators see it in status. */
+  private readonly failures = new Map<string, string>();
   private pending: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private readonly logger: Logger;
@@ -158,6 +160,8 @@ export class ModelSlot {
       active: r ? describe(r.active) : undefined,
       canary: r?.canary ? { ...describe(r.canary.model), percent: r.canary.percent } : undefined,
       shadows: r?.shadows.map(describe) ?? [],
+      /** Versions the registry asked for that did not load, with the reason (e.g. a refused candidate). */
+      failed: Object.fromEntries(this.failures),
     };
   }
 
@@ -186,7 +190,13 @@ export class ModelSlot {
   private async ensure(version: string): Promise<LoadedModel> {
     let model = this.loaded.get(version);
     if (!model) {
-      model = await this.deps.load(await this.deps.registry.load(this.name, version));
+      try {
+        model = await this.deps.load(await this.deps.registry.load(this.name, version));
+      } catch (err) {
+        this.failures.set(version, errorMessage(err));
+        throw err;
+      }
+      this.failures.delete(version);
       this.loaded.set(version, model);
     }
     return model;
@@ -217,6 +227,13 @@ export class ModelSlot {
         return undefined;
       }
     };
+    // Failures of versions no longer asked for are history, not status.
+    const wanted = new Set([
+      activeVersion,
+      ...(rollout.canary ? [rollout.canary.version] : []),
+      ...rollout.shadow,
+    ]);
+    for (const v of this.failures.keys()) if (!wanted.has(v)) this.failures.delete(v);
     const canaryModel = rollout.canary ? await candidate(rollout.canary.version) : undefined;
     const shadows: LoadedModel[] = [];
     for (const v of rollout.shadow) {

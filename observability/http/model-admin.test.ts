@@ -13,9 +13,11 @@ afterEach(async () => {
   for (const s of stages.splice(0)) await s.stop();
 });
 
-async function inference(options: { screen?: boolean } = {}): Promise<InferenceStage> {
+async function inference(
+  options: { screen?: boolean; screenCutoffs?: { "1.0.0"?: number; "1.1.0"?: number } } = {},
+): Promise<InferenceStage> {
   const root = options.screen
-    ? await tempModelsWithScreen({ "1.0.0": 0.01, "1.1.0": 0.02 })
+    ? await tempModelsWithScreen(options.screenCutoffs ?? { "1.0.0": 0.01, "1.1.0": 0.02 })
     : await tempModels({ parity: false });
   const s = createInferenceStage({
     features: { fraud: FIXTURE_FRAUD_FEATURES, moderation: ["length"] },
@@ -91,6 +93,19 @@ describe("model admin (verdict models shadow|canary)", () => {
     await expect(admin.setRollout("nope", { shadow: [] })).rejects.toThrow(
       /not served by this process \(serving: fraud-lr, fraud-screen\)/,
     );
+  });
+
+  it("a version the stage cannot load is refused with its reason, and the rollout is put back", async () => {
+    // fraud-screen 1.1.0 carries no cut-off: the registry accepts it (model.json, hash), the stage does not.
+    const stage = await inference({ screen: true, screenCutoffs: { "1.0.0": 0.01 } });
+    const admin = createModelAdmin(stage);
+    await expect(admin.setRollout("fraud-screen", { shadow: ["1.1.0"] })).rejects.toThrow(
+      /fraud-screen@1\.1\.0 was not loaded: .*cannot screen for fraud-lr.*\. The rollout of fraud-screen is unchanged/,
+    );
+    expect(stage.registry.rollout("fraud-screen")).toEqual({ shadow: [] });
+    expect(await admin.status()).toMatchObject([
+      { name: "fraud-lr", screen: { name: "fraud-screen", shadows: [], failed: {} } },
+    ]);
   });
 
   it("refuses unknown models, versions and malformed bodies", async () => {

@@ -73,7 +73,27 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
       };
       await inference.registry.setRollout(name, next);
       await inference.settled();
-      return served().find((m) => m.name === name);
+      const entry = served().find((m) => m.name === name);
+      // The registry checks model.json and the hash; the stage loads the version for real (inputs,
+      // providers, a screen's cut-off). What it could not load is not routed: say so, and put the
+      // rollout back rather than leave one the process does not follow.
+      const routed = new Set(
+        [entry?.active, entry?.canary, ...(entry?.shadows ?? [])].map((v) => v?.version),
+      );
+      const refused = [...(next.canary ? [next.canary.version] : []), ...next.shadow].filter(
+        (v) => !routed.has(v),
+      );
+      if (refused.length > 0) {
+        await inference.registry.setRollout(name, current);
+        await inference.settled();
+        throw new VerdictError(
+          "VERDICT_ERR_MODEL_INVALID",
+          `${refused
+            .map((v) => `${name}@${v} was not loaded: ${entry?.failed[v] ?? "see the process log"}`)
+            .join("; ")}. The rollout of ${name} is unchanged`,
+        );
+      }
+      return entry;
     },
   };
 }
