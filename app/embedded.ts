@@ -4,11 +4,17 @@
  * simulator publishing transactions, late labels and posts, and a monitor of what comes out.
  */
 
+import { describeServing } from "../consumers/inference/index.ts";
 import { createStageRunner, fuse, type StageRunner } from "../consumers/runtime/index.ts";
 import { stackDown, stackUp } from "../infra/local/index.ts";
 import { connectionsFromEnv, usesExternalCluster } from "../lib/config/index.ts";
 import type { Logger } from "../lib/log/index.ts";
-import { createObservability, type HttpOptions, type Observability } from "../observability/index.ts";
+import {
+  createObservability,
+  findInferenceStage,
+  type HttpOptions,
+  type Observability,
+} from "../observability/index.ts";
 import {
   interleave,
   type Publishable,
@@ -96,7 +102,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     webhooks: true,
     logger: options.logger,
   });
-  const stage = fuse(observability.instrument(PIPELINE.map((name) => buildStage(name, shared))), {
+  const stages = PIPELINE.map((name) => buildStage(name, shared));
+  const stage = fuse(observability.instrument(stages), {
     name: "embedded",
     concurrency: "per-key",
   });
@@ -120,6 +127,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   await runner.start();
   await observability.start();
   const url = observability.server?.url();
+  const inference = findInferenceStage(stages);
+  if (inference) options.print(`models: ${describeServing(inference.status())}`);
   if (url) options.print(`dashboard: ${url}/dashboard   metrics: ${url}/metrics`);
 
   const producer: VerdictProducer = await createProducer({

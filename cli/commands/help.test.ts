@@ -9,6 +9,7 @@ const ctx: CliContext = {
   deps: () => {
     throw new Error("help must not connect anywhere");
   },
+  reachableDeps: () => Promise.reject(new Error("help must not connect anywhere")),
   print: () => {},
   close: async () => {},
 };

@@ -4,6 +4,7 @@ export { checkRow, decodeScores, encodeBatch, encodePacked, type PackedRow, pack
 export {
   createInferenceStage,
   type DomainStatus,
+  describeServing,
   type InferenceDeps,
   type InferenceStage,
   type SlotStatus,

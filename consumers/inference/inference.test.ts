@@ -3,7 +3,12 @@ import { silentLogger } from "../../lib/log/index.ts";
 import type { Scored } from "../../schemas/generated/types.ts";
 import { TOPICS, type TopicDescriptor } from "../../topology/index.ts";
 import { parseRunnerSettings, processChunk, type StageContext, type StageOutput } from "../runtime/index.ts";
-import { createInferenceStage, type InferenceDeps, type InferenceStage } from "./inference.ts";
+import {
+  createInferenceStage,
+  describeServing,
+  type InferenceDeps,
+  type InferenceStage,
+} from "./inference.ts";
 import { inCanary } from "./model-slot.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { ModelRegistry } from "./registry/registry.ts";
@@ -499,5 +504,43 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(
       settings({ VERDICT_FRAUD_SCREEN: "fraud-mlp" }, { models: { fraud: { name: "fraud-lr" } } }).fraud,
     ).toEqual({ name: "fraud-lr", shadow: [] });
+  });
+});
+
+describe("describeServing", () => {
+  const v = (version: string) => ({
+    version,
+    provider: "cpu",
+    providers: [{ provider: "cpu", state: "closed" as const }],
+  });
+  it("says what serves each domain, a cascade's screen first, canary and shadows in brackets", () => {
+    expect(
+      describeServing({
+        fraud: {
+          name: "fraud-gbt",
+          active: v("1.0.0"),
+          canary: { ...v("1.1.0"), percent: 10 },
+          shadows: [v("1.2.0")],
+          failed: {},
+          screen: {
+            name: "fraud-mlp",
+            active: v("1.0.0"),
+            canary: undefined,
+            shadows: [],
+            failed: {},
+            clearBelow: {},
+          },
+        },
+        moderation: {
+          name: "moderation-text",
+          active: undefined,
+          canary: undefined,
+          shadows: [],
+          failed: {},
+        },
+      }),
+    ).toBe(
+      "fraud fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu [canary 1.1.0 10%, shadow 1.2.0] · moderation moderation-text (not loaded)",
+    );
   });
 });

@@ -79,6 +79,27 @@ export function servingSlots(
   ]);
 }
 
+/**
+ * One line for people: what serves each domain, e.g. `fraud fraud-gbt@1.0.0 on cpu · moderation
+ * moderation-text@1.0.1 on cpu`; a cascade reads `fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu`,
+ * and canary / shadow versions follow in brackets.
+ */
+export function describeServing(status: Record<string, DomainStatus>): string {
+  const one = (s: SlotStatus) => {
+    const extra = [
+      ...(s.canary ? [`canary ${s.canary.version} ${s.canary.percent}%`] : []),
+      ...s.shadows.map((x) => `shadow ${x.version}`),
+    ];
+    const serving = s.active
+      ? `${s.name}@${s.active.version} on ${s.active.provider}`
+      : `${s.name} (not loaded)`;
+    return extra.length ? `${serving} [${extra.join(", ")}]` : serving;
+  };
+  return Object.entries(status)
+    .map(([domain, s]) => `${domain} ${s.screen ? `${one(s.screen)}, then ` : ""}${one(s)}`)
+    .join(" · ");
+}
+
 /** A domain's model cascade: the screen slot, and each loaded screen version's cut-off. */
 interface Cascade {
   screen: ModelSlot;

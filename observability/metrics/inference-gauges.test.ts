@@ -17,11 +17,13 @@ describe("inference gauges", () => {
         active: version("1.0.0"),
         canary: undefined,
         shadows: [],
+        failed: {},
         screen: {
           name: "fraud-mlp",
           active: version("1.0.0"),
           canary: { ...version("1.1.0"), percent: 10 },
           shadows: [],
+          failed: {},
           clearBelow: { "1.0.0": 0.0089 },
         },
       },
