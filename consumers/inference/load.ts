@@ -54,7 +54,7 @@ export interface VersionCheck {
   model: string;
   domain: Domain;
   featureSet: string | undefined;
-  /** Each ONNX input as model.json declares it, e.g. `float_input float32 [?, 15] ← 15 features`. */
+  /** Each ONNX input as model.json declares it, e.g. `features float32 [?, 15] ← 15 features`. */
   inputs: string[];
   /** The provider batches would go to, and every provider that passed its self-check. */
   provider: string;
