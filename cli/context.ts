@@ -15,7 +15,12 @@ export interface CliContext {
 }
 
 export function createCliContext(): CliContext {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? "warn", pretty: process.stdout.isTTY });
+  // Logs go to stderr: stdout carries what the command prints (reports, tables, `tail`'s JSON lines).
+  const logger = createLogger({
+    level: process.env.LOG_LEVEL ?? "warn",
+    pretty: process.stderr.isTTY,
+    destination: "stderr",
+  });
   let deps: AppDeps | undefined;
   let checked: Promise<AppDeps> | undefined;
   const context: CliContext = {

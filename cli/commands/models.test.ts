@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { editManifest, tempModels } from "../../consumers/inference/testing/fixtures.ts";
 import { silentLogger } from "../../lib/log/index.ts";
@@ -54,6 +56,25 @@ describe("verdict models check / activate (real onnxruntime-node, fixture models
     expect(lines).toEqual([]);
   });
 
+  it("check with no name checks every model's active version and fails naming the refused ones", async () => {
+    const dir = await tempModels();
+    const ok = cli();
+    await ok.run("models", "check", "--dir", dir);
+    expect(ok.lines.filter((l) => l.endsWith(": ok, a running inference stage would load it"))).toEqual([
+      "fraud-lr@1.1.0: ok, a running inference stage would load it",
+      "moderation-lr@1.0.0: ok, a running inference stage would load it",
+    ]);
+
+    await editManifest(dir, "fraud-lr", "1.1.0", renameFeature);
+    const bad = cli();
+    await expect(bad.run("models", "check", "--dir", dir)).rejects.toThrow(
+      "1 active model version(s) a stage would refuse: fraud-lr@1.1.0",
+    );
+    expect(bad.lines[0]).toBe("fraud-lr@1.1.0: refused");
+    expect(bad.lines.join("\n")).toMatch(/needs features the stage does not provide: TX_AMOUNT_EUR/);
+    expect(bad.lines).toContain("moderation-lr@1.0.0: ok, a running inference stage would load it");
+  });
+
   it("activate refuses what a stage would refuse and leaves ACTIVE alone; --no-check skips the load", async () => {
     const dir = await tempModels();
     await editManifest(dir, "fraud-lr", "1.0.0", renameFeature);
@@ -67,5 +88,19 @@ describe("verdict models check / activate (real onnxruntime-node, fixture models
     expect((await readFile(active, "utf8")).trim()).toBe("1.1.0");
     await run("models", "activate", "fraud-lr", "1.0.0", "--no-check", "--dir", dir);
     expect((await readFile(active, "utf8")).trim()).toBe("1.0.0");
+  });
+});
+
+describe("verdict's output streams", () => {
+  it("keep logs on stderr, so stdout holds only what the command prints", async () => {
+    const dir = await tempModels();
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "bin/verdict.ts", "models", "check", "fraud-lr", "--dir", dir],
+      { env: { ...process.env, VERDICT_EP: "cuda,cpu", LOG_LEVEL: "warn" } },
+    );
+    expect(stdout.split("\n")[0]).toBe("fraud-lr@1.1.0: ok, a running inference stage would load it");
+    expect(stdout).not.toContain('"level"');
+    expect(stderr).toMatch(/provider cuda unavailable .*falling back to cpu/);
   });
 });

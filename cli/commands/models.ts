@@ -8,7 +8,7 @@ import {
   type VersionCheck,
 } from "../../consumers/inference/index.ts";
 import { percent } from "../../lib/cli/index.ts";
-import { VerdictError } from "../../lib/errors/index.ts";
+import { errorMessage, VerdictError } from "../../lib/errors/index.ts";
 import { type CliContext, printTable } from "../context.ts";
 
 const DEFAULT_URL = `http://127.0.0.1:${process.env.VERDICT_HTTP_PORT || 9464}`;
@@ -112,17 +112,38 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       if (opts.url) ctx.print(JSON.stringify(await live(opts.url, "/api/models"), null, 2));
     });
   models
-    .command("check <name> [version]")
+    .command("check [name] [version]")
     .description(
       "Load a version exactly as a running inference stage would (model.json, hash, the stage's features and " +
         "feature set, ONNX inputs, provider chain and self-check), score its parity sample in batches, and report; " +
-        "activates nothing. Default version: the active one",
+        "activates nothing. Default version: the active one; no name: every model's active version",
     )
     .option(...dirOption)
-    .action(async (name: string, version: string | undefined, opts) => {
+    .action(async (name: string | undefined, version: string | undefined, opts) => {
       const reg = registry(ctx, opts.dir);
-      const v = version ?? (await reg.activeVersion(name));
-      for (const line of report(await checkVersion(ctx, reg, name, v))) ctx.print(line);
+      if (name) {
+        const v = version ?? (await reg.activeVersion(name));
+        for (const line of report(await checkVersion(ctx, reg, name, v))) ctx.print(line);
+        return;
+      }
+      // Every model: report each, then fail once, naming the versions a stage would refuse.
+      const refused: string[] = [];
+      for (const model of await reg.listModels()) {
+        const v = await reg.activeVersion(model);
+        try {
+          for (const line of report(await checkVersion(ctx, reg, model, v))) ctx.print(line);
+        } catch (err) {
+          refused.push(`${model}@${v}`);
+          ctx.print(`${model}@${v}: refused`);
+          for (const line of errorMessage(err).split("\n")) ctx.print(`  ${line}`);
+        }
+      }
+      if (refused.length > 0) {
+        throw new VerdictError(
+          "VERDICT_ERR_MODEL_INVALID",
+          `${refused.length} active model version(s) a stage would refuse: ${refused.join(", ")}`,
+        );
+      }
     });
   models
     .command("activate <name> <version>")

@@ -30,6 +30,11 @@ export interface LoggerConfig {
   /** Human-readable output (the embedded default). JSON otherwise. */
   pretty?: boolean;
   name?: string;
+  /**
+   * Where lines go. Default stdout; the CLI uses stderr, so what a command prints (a report, JSON
+   * lines from `verdict tail`) stays alone on stdout for pipes and tools.
+   */
+  destination?: "stdout" | "stderr";
 }
 
 export function createLogger(config: LoggerConfig = {}): Logger {
@@ -39,10 +44,14 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     base: { pid: process.pid },
   };
+  const fd = config.destination === "stderr" ? 2 : 1;
   if (config.pretty) {
-    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
+    return pino({
+      ...options,
+      transport: { target: "pino-pretty", options: { colorize: true, destination: fd } },
+    });
   }
-  return pino(options);
+  return pino(options, pino.destination(fd));
 }
 
 /** A logger that drops everything: for unit tests and library callers that pass none. */
