@@ -52,8 +52,9 @@ export function onShutdownSignal(
 export async function runUntilSignal(
   ctx: CliContext,
   runners: StageRunner[],
-  onStop?: () => Promise<void>,
+  hooks: { onStop?: () => Promise<void>; onStarted?: () => void } = {},
 ): Promise<void> {
+  const { onStop, onStarted } = hooks;
   let stopping = false;
   const stopAll = async (reason: string) => {
     if (stopping) return;
@@ -68,6 +69,7 @@ export async function runUntilSignal(
     forceHint: "In-flight records are not committed: their group reprocesses them (at-least-once).",
   });
   for (const r of runners) await r.start();
+  onStarted?.();
   try {
     await Promise.all(runners.map((r) => r.done));
   } catch (err) {

@@ -1,8 +1,9 @@
 import { type Command, Option } from "commander";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
+import { describeServing } from "../../consumers/inference/index.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
 import { deliveryOption, nonNegativeInt, port, positiveInt } from "../../lib/cli/index.ts";
-import { createObservability, httpOptionsFromEnv } from "../../observability/index.ts";
+import { createObservability, findInferenceStage, httpOptionsFromEnv } from "../../observability/index.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
 
@@ -89,9 +90,22 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       );
       for (const [i, r] of runners.entries()) observability.track(r, units[i]!);
       await observability.start();
-      await runUntilSignal(ctx, runners, async () => {
-        await observability.stop();
-        await shared.close();
+      await runUntilSignal(ctx, runners, {
+        onStarted() {
+          // What a person starting a stage wants to see once (logs default to warn).
+          for (const [i, r] of runners.entries()) {
+            const inputs = units[i]!.inputs.map((input) => input.topic.name).join(", ");
+            ctx.print(`${units[i]!.name}: group ${r.groupId} consuming ${inputs} (${r.settings.delivery})`);
+          }
+          const inference = findInferenceStage(stages);
+          if (inference) ctx.print(`models: ${describeServing(inference.status())}`);
+          const url = observability.server?.url();
+          if (url) ctx.print(`metrics: ${url}/metrics   dashboard: ${url}/dashboard`);
+        },
+        async onStop() {
+          await observability.stop();
+          await shared.close();
+        },
       });
     });
 }

@@ -77,6 +77,9 @@ export interface LagMonitor {
   stop(): Promise<void>;
 }
 
+/** Failed lag measurements in a row before the monitor warns (earlier ones log at debug). */
+export const WARN_AFTER_FAILURES = 3;
+
 export function createLagMonitor(
   kafka: Kafka,
   targets: () => readonly LagTarget[],
@@ -88,7 +91,8 @@ export function createLagMonitor(
   let timer: NodeJS.Timeout | undefined;
   let last: PartitionLag[] = [];
   let running: Promise<PartitionLag[]> | undefined;
-  let warned = false;
+  /** Consecutive failed measurements: the first few are usually a group still joining. */
+  let failures = 0;
 
   async function measure(): Promise<PartitionLag[]> {
     if (!admin) {
@@ -102,15 +106,20 @@ export function createLagMonitor(
       metrics.lag.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
     }
     last = all;
-    warned = false;
+    if (failures >= WARN_AFTER_FAILURES) options.logger?.info({ failures }, "consumer lag available again");
+    failures = 0;
     return all;
   }
 
   function refresh(): Promise<PartitionLag[]> {
     running ??= measure()
       .catch((err) => {
-        if (!warned) options.logger?.warn({ err: (err as Error).message }, "consumer lag unavailable");
-        warned = true;
+        failures++;
+        // A fresh group or broker answers "coordinator loading / not the coordinator" for a few
+        // seconds: debug until it has failed WARN_AFTER_FAILURES times in a row, then warn once.
+        const fields = { err: (err as Error).message, failures };
+        if (failures === WARN_AFTER_FAILURES) options.logger?.warn(fields, "consumer lag unavailable");
+        else options.logger?.debug(fields, "consumer lag unavailable");
         const a = admin;
         admin = undefined;
         void a?.disconnect().catch(() => {});
