@@ -116,5 +116,11 @@ describe("model admin (verdict models shadow|canary)", () => {
       admin.setRollout("fraud-lr", { canary: { version: "1.1.0", percent: 120 } }),
     ).rejects.toThrow(/percent/);
     await expect(admin.setRollout("fraud-lr", { shadows: ["1.1.0"] })).rejects.toThrow(/Invalid rollout/);
+    await expect(admin.setRollout("fraud-lr", { shadow: ["1.0.0"] })).rejects.toThrow(
+      /fraud-lr@1\.0\.0 is the active version: it scores every record already/,
+    );
+    await expect(admin.setRollout("fraud-lr", { canary: { version: "1.0.0", percent: 10 } })).rejects.toThrow(
+      /is the active version/,
+    );
   });
 });

@@ -60,6 +60,17 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
             .join(", ")})`,
         );
       }
+      const active = served().find((m) => m.name === name)?.active?.version;
+      const asked = [
+        ...(parsed.data.canary ? [parsed.data.canary.version] : []),
+        ...(parsed.data.shadow ?? []),
+      ];
+      if (active !== undefined && asked.includes(active)) {
+        throw new VerdictError(
+          "VERDICT_ERR_CONFIG",
+          `${name}@${active} is the active version: it scores every record already. Shadow or canary another version (verdict models list shows them)`,
+        );
+      }
       const current = inference.registry.rollout(name);
       const next = {
         shadow: parsed.data.shadow ?? current.shadow,
