@@ -40,21 +40,21 @@ async function live(url: string, path: string, init: RequestInit = {}): Promise<
   return body;
 }
 
-/** Loads name@version as the inference stage would, with the same settings from the environment (VERDICT_EP, …). */
-async function checkVersion(
-  ctx: CliContext,
-  reg: ModelRegistry,
-  name: string,
-  version: string,
-): Promise<VersionCheck> {
+/**
+ * Loads name@version as the inference stage would, with the same settings from the environment
+ * (VERDICT_EP, …); settings and runtime are made once per command.
+ */
+function versionChecker(ctx: CliContext, reg: ModelRegistry) {
   const settings = parseInferenceSettings(undefined);
-  return checkModelVersion(await reg.load(name, version), {
-    runtime: onnxRuntime({ providerPrecheck: settings.webgpuPrecheck }),
-    settings,
-    features: STAGE_FEATURES,
-    featureSets: STAGE_FEATURE_SETS,
-    logger: ctx.logger,
-  });
+  const runtime = onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
+  return async (name: string, version: string): Promise<VersionCheck> =>
+    checkModelVersion(await reg.load(name, version), {
+      runtime,
+      settings,
+      features: STAGE_FEATURES,
+      featureSets: STAGE_FEATURE_SETS,
+      logger: ctx.logger,
+    });
 }
 
 function report(c: VersionCheck): string[] {
@@ -121,9 +121,10 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
     .option(...dirOption)
     .action(async (name: string | undefined, version: string | undefined, opts) => {
       const reg = registry(ctx, opts.dir);
+      const check = versionChecker(ctx, reg);
       if (name) {
         const v = version ?? (await reg.activeVersion(name));
-        for (const line of report(await checkVersion(ctx, reg, name, v))) ctx.print(line);
+        for (const line of report(await check(name, v))) ctx.print(line);
         return;
       }
       // Every model: report each, then fail once, naming the versions a stage would refuse.
@@ -131,7 +132,7 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       for (const model of await reg.listModels()) {
         const v = await reg.activeVersion(model);
         try {
-          for (const line of report(await checkVersion(ctx, reg, model, v))) ctx.print(line);
+          for (const line of report(await check(model, v))) ctx.print(line);
         } catch (err) {
           refused.push(`${model}@${v}`);
           ctx.print(`${model}@${v}: refused`);
@@ -159,7 +160,7 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       const reg = registry(ctx, opts.dir);
       const previous = await reg.activeVersion(name).catch(() => undefined);
       // What the running stages would refuse is refused here, before ACTIVE changes.
-      if (opts.check) await checkVersion(ctx, reg, name, version);
+      if (opts.check) await versionChecker(ctx, reg)(name, version);
       await reg.activate(name, version);
       ctx.print(`${name}: active version ${version}${previous ? ` (was ${previous})` : ""}`);
     });
