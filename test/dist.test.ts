@@ -68,8 +68,12 @@ describe("the compiled build (dist/)", () => {
   }, 180_000);
 
   it("ends with status 0 and no stack trace when the reader closes the pipe (`verdict tail … | head`)", async () => {
-    // The first test left a few hundred transactions: far more JSON than a pipe buffer holds, so
-    // tail is still writing when the reader goes away.
+    // Far more JSON than a pipe buffer (64 KiB) holds, so tail is still writing when the reader goes
+    // away: the first test left only ~60 transactions (~38 KB), which tail could write in full and
+    // then sit idle, following, with no write left to fail (it ends on its next write, as
+    // kafka-console-consumer does).
+    const extra = await publishWorkload(6, 2, 400, 0);
+    expect(extra.transactions.size).toBeGreaterThan(400);
     const child = spawn(
       process.execPath,
       [CLI, "tail", "payments.transaction.created.v1", "--from-beginning"],
