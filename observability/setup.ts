@@ -10,7 +10,7 @@
  *   obs.track(runner, stage); await obs.start(); ... await obs.stop();
  */
 import type { AppDeps } from "../app/deps.ts";
-import { servingSlots } from "../consumers/inference/index.ts";
+import { servingVersions } from "../consumers/inference/index.ts";
 import type { Stage, StageRunner } from "../consumers/runtime/index.ts";
 import { errorMessage } from "../lib/errors/index.ts";
 import type { Logger } from "../lib/log/index.ts";
@@ -147,21 +147,13 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
     | (() => ReturnType<NonNullable<ReturnType<typeof findInferenceStage>>["status"]>)
     | undefined;
   function modelRows() {
-    const rows: { domain: string; model: string; version: string; provider: string; role: string }[] = [];
-    for (const { domain, role: part, slot } of servingSlots(inferenceStatus?.() ?? {})) {
-      // A cascade's screen shows as "screen active", "screen canary 10%", "screen shadow".
-      const as = (role: string) => (part === "screen" ? `screen ${role}` : role);
-      if (slot.active) rows.push({ domain, model: slot.name, ...slot.active, role: as("active") });
-      if (slot.canary)
-        rows.push({ domain, model: slot.name, ...slot.canary, role: as(`canary ${slot.canary.percent}%`) });
-      for (const s of slot.shadows) rows.push({ domain, model: slot.name, ...s, role: as("shadow") });
-    }
-    return rows.map(({ domain, model, version, provider, role }) => ({
-      domain,
-      model,
-      version,
-      provider,
-      role,
+    // A cascade's screen shows as "screen active", "screen canary 10%", "screen shadow".
+    return servingVersions(inferenceStatus?.() ?? {}).map((v) => ({
+      domain: v.domain,
+      model: v.model,
+      version: v.version,
+      provider: v.provider,
+      role: `${v.slot === "screen" ? "screen " : ""}${v.role}${v.role === "canary" ? ` ${v.percent}%` : ""}`,
     }));
   }
 

@@ -7,8 +7,10 @@ export {
   describeServing,
   type InferenceDeps,
   type InferenceStage,
+  type ServingVersion,
   type SlotStatus,
   servingSlots,
+  servingVersions,
 } from "./inference.ts";
 export { checkModelVersion, loadVersion, type VersionCheck, type VersionLoadContext } from "./load.ts";
 export { inCanary, keyHash, ModelSlot, type SlotScores } from "./model-slot.ts";

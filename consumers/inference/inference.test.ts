@@ -8,6 +8,7 @@ import {
   describeServing,
   type InferenceDeps,
   type InferenceStage,
+  servingVersions,
 } from "./inference.ts";
 import { inCanary } from "./model-slot.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
@@ -504,6 +505,69 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(
       settings({ VERDICT_FRAUD_SCREEN: "fraud-mlp" }, { models: { fraud: { name: "fraud-lr" } } }).fraud,
     ).toEqual({ name: "fraud-lr", shadow: [] });
+  });
+});
+
+describe("servingVersions", () => {
+  const v = (version: string) => ({
+    version,
+    provider: "cpu",
+    providers: [{ provider: "cpu", state: "closed" as const }],
+  });
+  it("lists every serving version with its slot and role, a screen's canary with its share", () => {
+    expect(
+      servingVersions({
+        fraud: {
+          name: "fraud-gbt",
+          active: v("1.0.0"),
+          canary: undefined,
+          shadows: [v("1.2.0")],
+          failed: {},
+          screen: {
+            name: "fraud-mlp",
+            active: v("1.0.0"),
+            canary: { ...v("1.1.0"), percent: 5 },
+            shadows: [],
+            failed: {},
+            clearBelow: {},
+          },
+        },
+      }),
+    ).toEqual([
+      {
+        domain: "fraud",
+        slot: "decider",
+        model: "fraud-gbt",
+        role: "active",
+        version: "1.0.0",
+        provider: "cpu",
+      },
+      {
+        domain: "fraud",
+        slot: "decider",
+        model: "fraud-gbt",
+        role: "shadow",
+        version: "1.2.0",
+        provider: "cpu",
+      },
+      {
+        domain: "fraud",
+        slot: "screen",
+        model: "fraud-mlp",
+        role: "active",
+        version: "1.0.0",
+        provider: "cpu",
+      },
+      {
+        domain: "fraud",
+        slot: "screen",
+        model: "fraud-mlp",
+        role: "canary",
+        version: "1.1.0",
+        provider: "cpu",
+        percent: 5,
+      },
+    ]);
   });
 });
 

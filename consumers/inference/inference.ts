@@ -79,6 +79,37 @@ export function servingSlots(
   ]);
 }
 
+/** One row per version serving: which domain and slot (decider or screen), in which role, on which provider. */
+export interface ServingVersion {
+  domain: string;
+  slot: "decider" | "screen";
+  model: string;
+  role: "active" | "canary" | "shadow";
+  version: string;
+  provider: string;
+  /** The canary's share of keys (role canary only). */
+  percent?: number;
+}
+
+/** Every version a status lists: active, canary and shadows of each slot, a cascade's screen included. */
+export function servingVersions(status: Record<string, DomainStatus>): ServingVersion[] {
+  return servingSlots(status).flatMap(({ domain, role: slot, slot: s }) => {
+    const row = (role: ServingVersion["role"], v: { version: string; provider: string }) => ({
+      domain,
+      slot,
+      model: s.name,
+      role,
+      version: v.version,
+      provider: v.provider,
+    });
+    return [
+      ...(s.active ? [row("active", s.active)] : []),
+      ...(s.canary ? [{ ...row("canary", s.canary), percent: s.canary.percent }] : []),
+      ...s.shadows.map((v) => row("shadow", v)),
+    ];
+  });
+}
+
 /**
  * One line for people: what serves each domain, e.g. `fraud fraud-gbt@1.0.0 on cpu · moderation
  * moderation-text@1.0.1 on cpu`; a cascade reads `fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu`,

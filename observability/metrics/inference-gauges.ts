@@ -5,7 +5,7 @@
  * domain like the decider (its own `model` label).
  */
 import { Gauge, type Registry } from "prom-client";
-import { type InferenceStage, servingSlots } from "../../consumers/inference/index.ts";
+import { type InferenceStage, servingSlots, servingVersions } from "../../consumers/inference/index.ts";
 
 export type InferenceStatus = ReturnType<InferenceStage["status"]>;
 
@@ -21,13 +21,8 @@ export function registerInferenceGauges(registry: Registry, status: () => Infere
     registers,
     collect() {
       this.reset();
-      for (const { domain, slot } of servingSlots(status() ?? {})) {
-        const set = (role: string, v: { version: string; provider: string } | undefined) => {
-          if (v) this.set({ domain, model: slot.name, version: v.version, provider: v.provider, role }, 1);
-        };
-        set("active", slot.active);
-        set("canary", slot.canary);
-        for (const s of slot.shadows) set("shadow", s);
+      for (const { domain, model, version, provider, role } of servingVersions(status() ?? {})) {
+        this.set({ domain, model, version, provider, role }, 1);
       }
     },
   });
