@@ -5,6 +5,7 @@ import { TOPICS, type TopicDescriptor } from "../../topology/index.ts";
 import { parseRunnerSettings, processChunk, type StageContext, type StageOutput } from "../runtime/index.ts";
 import {
   createInferenceStage,
+  type DomainStatus,
   describeServing,
   type InferenceDeps,
   type InferenceStage,
@@ -508,103 +509,54 @@ describe("inference stage on the real ONNX Runtime", () => {
   });
 });
 
-describe("servingVersions", () => {
+describe("serving status, as rows and as a line", () => {
   const v = (version: string) => ({
     version,
     provider: "cpu",
     providers: [{ provider: "cpu", state: "closed" as const }],
   });
-  it("lists every serving version with its slot and role, a screen's canary with its share", () => {
-    expect(
-      servingVersions({
-        fraud: {
-          name: "fraud-gbt",
-          active: v("1.0.0"),
-          canary: undefined,
-          shadows: [v("1.2.0")],
-          failed: {},
-          screen: {
-            name: "fraud-mlp",
-            active: v("1.0.0"),
-            canary: { ...v("1.1.0"), percent: 5 },
-            shadows: [],
-            failed: {},
-            clearBelow: {},
-          },
-        },
-      }),
-    ).toEqual([
-      {
-        domain: "fraud",
-        slot: "decider",
-        model: "fraud-gbt",
-        role: "active",
-        version: "1.0.0",
-        provider: "cpu",
+  /** A cascade with a canary and a shadow on the decider, a canary on the screen; moderation not loaded. */
+  const status: Record<string, DomainStatus> = {
+    fraud: {
+      name: "fraud-gbt",
+      active: v("1.0.0"),
+      canary: { ...v("1.1.0"), percent: 10 },
+      shadows: [v("1.2.0")],
+      failed: {},
+      screen: {
+        name: "fraud-mlp",
+        active: v("1.0.0"),
+        canary: { ...v("1.1.0"), percent: 5 },
+        shadows: [],
+        failed: {},
+        clearBelow: {},
       },
-      {
-        domain: "fraud",
-        slot: "decider",
-        model: "fraud-gbt",
-        role: "shadow",
-        version: "1.2.0",
-        provider: "cpu",
-      },
-      {
-        domain: "fraud",
-        slot: "screen",
-        model: "fraud-mlp",
-        role: "active",
-        version: "1.0.0",
-        provider: "cpu",
-      },
-      {
-        domain: "fraud",
-        slot: "screen",
-        model: "fraud-mlp",
-        role: "canary",
-        version: "1.1.0",
-        provider: "cpu",
-        percent: 5,
-      },
+    },
+    moderation: { name: "moderation-text", active: undefined, canary: undefined, shadows: [], failed: {} },
+  };
+
+  it("servingVersions lists every serving version with its slot and role, a canary with its share", () => {
+    const row = (slot: string, model: string, role: string, version: string, percent?: number) => ({
+      domain: "fraud",
+      slot,
+      model,
+      role,
+      version,
+      provider: "cpu",
+      ...(percent === undefined ? {} : { percent }),
+    });
+    expect(servingVersions(status)).toEqual([
+      row("decider", "fraud-gbt", "active", "1.0.0"),
+      row("decider", "fraud-gbt", "canary", "1.1.0", 10),
+      row("decider", "fraud-gbt", "shadow", "1.2.0"),
+      row("screen", "fraud-mlp", "active", "1.0.0"),
+      row("screen", "fraud-mlp", "canary", "1.1.0", 5),
     ]);
   });
-});
 
-describe("describeServing", () => {
-  const v = (version: string) => ({
-    version,
-    provider: "cpu",
-    providers: [{ provider: "cpu", state: "closed" as const }],
-  });
-  it("says what serves each domain, a cascade's screen first, canary and shadows in brackets", () => {
-    expect(
-      describeServing({
-        fraud: {
-          name: "fraud-gbt",
-          active: v("1.0.0"),
-          canary: { ...v("1.1.0"), percent: 10 },
-          shadows: [v("1.2.0")],
-          failed: {},
-          screen: {
-            name: "fraud-mlp",
-            active: v("1.0.0"),
-            canary: undefined,
-            shadows: [],
-            failed: {},
-            clearBelow: {},
-          },
-        },
-        moderation: {
-          name: "moderation-text",
-          active: undefined,
-          canary: undefined,
-          shadows: [],
-          failed: {},
-        },
-      }),
-    ).toBe(
-      "fraud fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu [canary 1.1.0 10%, shadow 1.2.0] · moderation moderation-text (not loaded)",
+  it("describeServing says what serves each domain, a cascade's screen first, canary and shadows in brackets", () => {
+    expect(describeServing(status)).toBe(
+      "fraud fraud-mlp@1.0.0 on cpu [canary 1.1.0 5%], then fraud-gbt@1.0.0 on cpu [canary 1.1.0 10%, shadow 1.2.0] · moderation moderation-text (not loaded)",
     );
   });
 });
