@@ -8,6 +8,7 @@ import { fromKafkaHeaders, parseTraceparent } from "../../lib/trace/index.ts";
 import type { AvroCodec } from "../../schemas/codec/index.ts";
 import { allTopics, TOPIC_PREFIX, TOPICS, type TopicDescriptor, topicByName } from "../../topology/index.ts";
 import type { CliContext } from "../context.ts";
+import { onShutdownSignal } from "../signals.ts";
 
 /** A declared topic by full name, name without VERDICT_TOPIC_PREFIX, or id (e.g. fraudVerdicts). */
 export function declaredTopic(name: string): TopicDescriptor {
@@ -72,6 +73,20 @@ export async function decodeRecord(
   };
 }
 
+/** How long tail waits to leave its (throwaway) consumer group before exiting anyway. */
+const DISCONNECT_GRACE_MS = 5_000;
+
+/** Disconnects `consumer`, or gives up after `ms`: true when it left in time. */
+export function disconnectWithin(consumer: { disconnect(): Promise<void> }, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    consumer.disconnect().then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export function tailCommand(program: Command, ctx: CliContext): void {
   program
     .command("tail <topic>")
@@ -108,9 +123,8 @@ export function tailCommand(program: Command, ctx: CliContext): void {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic.name], fromBeginning: Boolean(opts.fromBeginning) });
       await new Promise<void>((resolve, reject) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        // A second Ctrl-C (after the first's relayed copies) forces the exit: tail commits nothing.
+        onShutdownSignal(() => resolve(), { forceHint: "tail commits nothing, so nothing is lost." });
         consumer
           .run({
             autoCommit: false,
@@ -121,6 +135,14 @@ export function tailCommand(program: Command, ctx: CliContext): void {
           })
           .catch(reject);
       });
-      await consumer.disconnect();
+      // Leaving the group needs the broker; if it went away, KafkaJS would retry for minutes. The
+      // group is a throwaway (no commits), so stop waiting after a few seconds.
+      if (!(await disconnectWithin(consumer, DISCONNECT_GRACE_MS))) {
+        ctx.logger.warn(
+          `the broker did not answer within ${DISCONNECT_GRACE_MS} ms; exiting without leaving the group`,
+        );
+        // KafkaJS keeps reconnecting in the background, which would keep the process alive.
+        process.exit(0);
+      }
     });
 }
