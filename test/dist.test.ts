@@ -13,7 +13,7 @@ vi.hoisted(() => {
 import { execFileSync, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { PACKAGE_ROOT } from "../lib/paths/index.ts";
 import { testDeps } from "./support/app.ts";
 import { type Child, spawnVerdict } from "./support/child.ts";
@@ -81,6 +81,10 @@ describe("the compiled build (dist/)", () => {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    // Killed at the end whatever happens, so a failing run leaves no tail behind.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d.toString();
