@@ -52,15 +52,15 @@ export function createModelAdmin(inference: InferenceStage): ModelAdmin {
         const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
         throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid rollout: ${lines}`);
       }
-      if (!served().some((m) => m.name === name)) {
+      const serving = served();
+      const target = serving.find((m) => m.name === name);
+      if (!target) {
         throw new VerdictError(
           "VERDICT_ERR_CONFIG",
-          `Model ${name} is not served by this process (serving: ${served()
-            .map((m) => m.name)
-            .join(", ")})`,
+          `Model ${name} is not served by this process (serving: ${serving.map((m) => m.name).join(", ")})`,
         );
       }
-      const active = served().find((m) => m.name === name)?.active?.version;
+      const active = target.active?.version;
       const asked = [
         ...(parsed.data.canary ? [parsed.data.canary.version] : []),
         ...(parsed.data.shadow ?? []),
