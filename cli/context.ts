@@ -67,7 +67,8 @@ export function printTable(ctx: CliContext, rows: Record<string, string>[]): voi
 /**
  * The pipeline commands say so when npm's postinstall did not patch KafkaJS (`npm install
  * --ignore-scripts`): everything works, but the produce and fetch paths allocate ~40 % more
- * (infra/patches/kafkajs.mjs, BENCHMARKS.md fourth pass).
+ * (infra/patches/kafkajs.mjs, BENCHMARKS.md fourth pass), and a consumer that joins while the
+ * coordinator is still loading crashes and restarts (logged as errors) instead of retrying.
  */
 export function warnIfKafkajsUnpatched(
   logger: Logger,
@@ -79,6 +80,6 @@ export function warnIfKafkajsUnpatched(
   if (unpatched.length === 0) return;
   logger.warn(
     { modules: unpatched },
-    "KafkaJS is not patched (npm install ran without its postinstall script?): slower, same results. Fix: node infra/patches/kafkajs.mjs",
+    "KafkaJS is not patched (npm install ran without its postinstall script?): slower, and consumers crash and restart while a broker is starting, same results. Fix: node infra/patches/kafkajs.mjs",
   );
 }

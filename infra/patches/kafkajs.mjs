@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Postinstall: makes KafkaJS 2.2.x's produce path allocate less. Same bytes on the wire, same
+// Postinstall: makes KafkaJS 2.2.x's produce path allocate less (and one consumer-group fix below). Same bytes on the wire, same
 // results; only how they are built changes. Each patch replaces one exact piece of KafkaJS 2.2.4
 // source (the last release):
 //
@@ -22,8 +22,17 @@
 // Together these were ~40 % of the fused pipeline's allocations (a 29 KB/record heap profile,
 // BENCHMARKS.md, fourth pass).
 //
+// One patch is about behaviour, not speed:
+// - ConsumerGroup.joinAndSync: a JoinGroup or SyncGroup answered GROUP_LOAD_IN_PROGRESS (the
+//   coordinator is still loading its share of __consumer_offsets: every broker start or restart,
+//   every coordinator move) made KafkaJS bail, crash the consumer and restart it 100 ms later, with
+//   two ERROR lines each time (`npm start` printed eight on a restarted stack). It is now retried
+//   like a rebalance, with the retrier's backoff, as the Java client retries
+//   COORDINATOR_LOAD_IN_PROGRESS; if the retries run out the consumer crashes as before. (The
+//   change KafkaJS pull request #1779 proposes for this join path.)
+//
 // Idempotent; a file that is not the KafkaJS 2.2.4 version is left alone with a note, so a KafkaJS
-// upgrade never breaks an install (only slower).
+// upgrade never breaks an install (only slower, or noisier on a broker start).
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -123,6 +132,20 @@ export const PATCHES = [
   }
   return encoder
 }`,
+      ],
+    ],
+  ],
+  [
+    "kafkajs/src/consumer/consumerGroup.js",
+    [
+      [
+        `      } catch (e) {
+        if (isRebalancing(e)) {
+          // Rebalance in progress isn't a retriable protocol error since the consumer`,
+        `      } catch (e) {
+        // ${MARK}: a coordinator still loading the group is retried, not a crash
+        if (isRebalancing(e) || e.type === 'GROUP_LOAD_IN_PROGRESS') {
+          // Rebalance in progress isn't a retriable protocol error since the consumer`,
       ],
     ],
   ],
@@ -231,7 +254,10 @@ export function applyPatches(resolve = createRequire(import.meta.url).resolve) {
     } else if (status === "patched") {
       report.push({ id, status: "patched already" });
     } else if (status === "unknown version") {
-      report.push({ id, status: "unknown version, left unpatched (only slower)" });
+      report.push({
+        id,
+        status: "unknown version, left unpatched (only slower, or noisier on a broker start)",
+      });
     } else {
       let source = found.source;
       for (const [original, patched] of edits)

@@ -290,4 +290,42 @@ describe("postinstall patches of KafkaJS (infra/patches/kafkajs.mjs)", () => {
     expect(Object.getPrototypeOf(r.headers)).toBe(Object.prototype);
     expect(String(r.headers.constructor)).toBe("c");
   });
+
+  it("retry a group join the coordinator answers with GROUP_LOAD_IN_PROGRESS, and still give up on other refusals", async () => {
+    const ConsumerGroup = require("kafkajs/src/consumer/consumerGroup.js") as new (
+      args: object,
+    ) => Record<symbol | string, unknown> & { joinAndSync(): Promise<void> };
+    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as {
+      createErrorFromCode(code: number): Error;
+    };
+    const silent = { info() {}, debug() {}, warn() {}, error() {} };
+    const symbol = (name: string) =>
+      Object.getOwnPropertySymbols(ConsumerGroup.prototype).find((s) => s.description === name)!;
+    /** A consumer group whose JoinGroup answers `codes` in turn, then succeeds. */
+    const joining = (codes: number[]) => {
+      const g = new ConsumerGroup({
+        retry: { initialRetryTime: 1, maxRetryTime: 2, retries: 3 },
+        logger: { namespace: () => silent },
+        instrumentationEmitter: { emit() {} },
+        groupId: "g",
+        topics: [],
+      });
+      let joins = 0;
+      g[symbol("private:ConsumerGroup:join")] = async () => {
+        const code = codes[joins++];
+        if (code !== undefined) throw createErrorFromCode(code);
+      };
+      g[symbol("private:ConsumerGroup:sync")] = async () => {};
+      g.assigned = () => [];
+      return { g, joins: () => joins };
+    };
+
+    const loading = joining([14, 14]); // GROUP_LOAD_IN_PROGRESS twice (a broker that just started)
+    await loading.g.joinAndSync();
+    expect(loading.joins()).toBe(3);
+
+    const refused = joining([24]); // INVALID_GROUP_ID: no retry can help
+    await expect(refused.g.joinAndSync()).rejects.toThrow(/groupId is invalid/);
+    expect(refused.joins()).toBe(1);
+  });
 });
