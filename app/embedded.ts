@@ -53,6 +53,11 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** Observability HTTP endpoint (/metrics, /dashboard...). Default VERDICT_HTTP_HOST/PORT; false = none. */
   http?: HttpOptions | false;
+  /**
+   * Also publish each fused stage's output (ingested, features, scored records) to its topic, for
+   * audit and for split consumers that read them. Default false: they stay in the process.
+   */
+  auditTopics?: boolean;
 }
 
 export interface EmbeddedRun {
@@ -106,6 +111,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   const stage = fuse(observability.instrument(stages), {
     name: "embedded",
     concurrency: "per-key",
+    emitIntermediate: options.auditTopics === true,
   });
   const runner = createStageRunner(
     stage,

@@ -60,3 +60,12 @@ describe("verdict --help", () => {
     for (const option of cmd.options) expect(option.description.length, option.flags).toBeGreaterThan(3);
   });
 });
+
+describe("verdict stage", () => {
+  it("refuses --audit-topics without --fused before connecting anywhere", async () => {
+    const program = buildProgram(ctx).exitOverride();
+    await expect(
+      program.parseAsync(["stage", "ingest", "features", "--audit-topics"], { from: "user" }),
+    ).rejects.toThrow(/--audit-topics needs --fused/);
+  });
+});

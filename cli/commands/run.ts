@@ -19,6 +19,10 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .option("--rate <n>", "simulated events per second (0 = as fast as possible)", nonNegative, 300)
     .addOption(deliveryOption())
     .option("--seed <n>", "simulator seed", nonNegativeInt, 42)
+    .option(
+      "--audit-topics",
+      "also publish the intermediate records (ingested, features, scored) to their topics, for audit",
+    )
     .option("--duration <s>", "stop by itself after this many seconds (0 = until Ctrl-C)", nonNegative, 0)
     .option(
       "--http-port <port>",
@@ -36,6 +40,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
         rate: opts.rate,
         delivery: opts.delivery,
         seed: opts.seed,
+        auditTopics: opts.auditTopics === true,
         print: ctx.print,
         logger: ctx.logger,
         http:

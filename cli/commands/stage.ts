@@ -3,6 +3,7 @@ import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { describeServing } from "../../consumers/inference/index.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
 import { deliveryOption, nonNegativeInt, port, positiveInt } from "../../lib/cli/index.ts";
+import { VerdictError } from "../../lib/errors/index.ts";
 import { createObservability, findInferenceStage, httpOptionsFromEnv } from "../../observability/index.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
 import { runUntilSignal } from "../signals.ts";
@@ -12,6 +13,10 @@ export function stageCommand(program: Command, ctx: CliContext): void {
     .command("stage <names...>")
     .description(`Run pipeline stages as consumer groups (split mode). Stages: ${stageNames().join(", ")}`)
     .option("--fused", "chain the named stages in one consumer group instead of one group each")
+    .option(
+      "--audit-topics",
+      "with --fused: also publish the intermediate records (e.g. ingested, features, scored) to their topics",
+    )
     .addOption(deliveryOption())
     .addOption(
       new Option("--state <backend>", "where stage state lives: redis | memory")
@@ -56,6 +61,12 @@ export function stageCommand(program: Command, ctx: CliContext): void {
       port,
     )
     .action(async (names: string[], opts) => {
+      if (opts.auditTopics && !opts.fused) {
+        throw new VerdictError(
+          "VERDICT_ERR_CONFIG",
+          "--audit-topics needs --fused: split stages publish every output to its topic anyway",
+        );
+      }
       const deps = ctx.deps();
       warnIfKafkajsUnpatched(ctx.logger);
       const shared = new StageContext(deps, { state: opts.state });
@@ -66,7 +77,9 @@ export function stageCommand(program: Command, ctx: CliContext): void {
         redis: opts.state === "redis",
       });
       const stages = observability.instrument(names.map((n) => buildStage(n, shared)));
-      const units = opts.fused ? [fuse(stages, { name: names.join("+") })] : stages;
+      const units = opts.fused
+        ? [fuse(stages, { name: names.join("+"), emitIntermediate: opts.auditTopics === true })]
+        : stages;
       const runners = units.map((stage) =>
         createStageRunner(
           stage,
