@@ -13,6 +13,7 @@ import {
 } from "./inference.ts";
 import { inCanary } from "./model-slot.ts";
 import { onnxRuntime } from "./onnx/onnx-runtime.ts";
+import type { InferenceSettingsInput } from "./options.ts";
 import { ModelRegistry } from "./registry/registry.ts";
 import { FakeRuntime } from "./testing/fake-runtime.ts";
 import {
@@ -460,6 +461,49 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(() => createInferenceStage({ features: FEATURES, env: { VERDICT_EP: "cdua,cpu" } })).toThrow(
       /unknown provider "cdua"/,
     );
+  });
+
+  it("VERDICT_ONNX_WORKERS, VERDICT_ONNX_THREADS and VERDICT_BATCH_* set the runtime and the batcher; bad values are refused by name", () => {
+    const settings = (env: Record<string, string>, given: InferenceSettingsInput = {}) =>
+      createInferenceStage({
+        features: FEATURES,
+        runtime: new FakeRuntime(),
+        env,
+        settings: { registry: { root: "/nonexistent", watch: false }, ...given },
+      }).settings;
+    const defaults = settings({});
+    expect([defaults.workers, defaults.intraOpNumThreads]).toEqual([1, 1]);
+    expect([defaults.batching.maxBatchSize, defaults.batching.maxQueueDelayMs]).toEqual([256, 2]);
+
+    const tuned = settings({
+      VERDICT_ONNX_WORKERS: "0",
+      VERDICT_ONNX_THREADS: "4",
+      VERDICT_BATCH_MAX_SIZE: "64",
+      VERDICT_BATCH_MAX_DELAY_MS: "5",
+    });
+    expect([tuned.workers, tuned.intraOpNumThreads]).toEqual([0, 4]);
+    expect(tuned.batching).toEqual({ ...defaults.batching, maxBatchSize: 64, maxQueueDelayMs: 5 });
+    // One knob alone leaves the other at its default.
+    expect(settings({ VERDICT_BATCH_MAX_DELAY_MS: "0" }).batching).toEqual({
+      ...defaults.batching,
+      maxQueueDelayMs: 0,
+    });
+
+    expect(() => settings({ VERDICT_ONNX_WORKERS: "two" })).toThrow(
+      /VERDICT_ONNX_WORKERS=two is not a whole number \(0-64\)/,
+    );
+    expect(() => settings({ VERDICT_ONNX_THREADS: "0" })).toThrow(/VERDICT_ONNX_THREADS=0/);
+    expect(() => settings({ VERDICT_BATCH_MAX_SIZE: "10000" })).toThrow(
+      /VERDICT_BATCH_MAX_SIZE=10000 .*\(1-4096\)/,
+    );
+    expect(() => settings({ VERDICT_BATCH_MAX_DELAY_MS: "1.5" })).toThrow(/VERDICT_BATCH_MAX_DELAY_MS=1.5/);
+
+    // Settings given in code win over the environment.
+    const given = settings(
+      { VERDICT_ONNX_THREADS: "4", VERDICT_BATCH_MAX_SIZE: "64" },
+      { intraOpNumThreads: 2, batching: { maxBatchSize: 32 } },
+    );
+    expect([given.intraOpNumThreads, given.batching.maxBatchSize]).toEqual([2, 32]);
   });
 
   it("VERDICT_WEBGPU_PRECHECK turns the Vulkan-loader check off; a value that is not a boolean is refused", () => {

@@ -1,9 +1,12 @@
 /**
- * Inference stage settings, validated once with zod. Every option documents its default. The
- * provider chain can also come from the environment: VERDICT_EP=cuda,webgpu,cpu.
+ * Inference stage settings, validated once with zod. Every option documents its default. Some can
+ * also come from the environment, where the settings given in code leave them out: VERDICT_EP
+ * (providers), VERDICT_ONNX_WORKERS (workers), VERDICT_ONNX_THREADS (intraOpNumThreads),
+ * VERDICT_BATCH_MAX_SIZE and VERDICT_BATCH_MAX_DELAY_MS (batching), VERDICT_WEBGPU_PRECHECK and
+ * VERDICT_FRAUD_SCREEN.
  */
 import { z } from "zod";
-import { envBool } from "../../lib/config/index.ts";
+import { envBool, envInt } from "../../lib/config/index.ts";
 import { VerdictError } from "../../lib/errors/index.ts";
 
 /** Execution providers onnxruntime-node knows (not all are bundled everywhere; the chain finds out). */
@@ -114,7 +117,7 @@ export const inferenceSettingsSchema = z
      * ONNX Runtime intra-op threads per session. Default 1: onnxruntime-node runs `session.run` on
      * the event-loop thread, and a thread pool spinning across a few shared cores cost 42 % more CPU
      * per record and raised p99 from ~150 ms to ~700 ms at half load (BENCHMARKS.md). Raise it on
-     * dedicated cores with large batches.
+     * dedicated cores with large batches. Env VERDICT_ONNX_THREADS.
      */
     intraOpNumThreads: z.number().int().min(1).optional().default(1),
     /**
@@ -161,8 +164,13 @@ export function parseInferenceSettings(
 ): Readonly<InferenceSettings> {
   const withEnv = { ...(input ?? {}) };
   if (withEnv.providers === undefined && env.VERDICT_EP) withEnv.providers = env.VERDICT_EP;
-  if (withEnv.workers === undefined && env.VERDICT_ONNX_WORKERS !== undefined) {
-    withEnv.workers = Number(env.VERDICT_ONNX_WORKERS);
+  withEnv.workers ??= envInt(env, "VERDICT_ONNX_WORKERS", { min: 0, max: 64 });
+  withEnv.intraOpNumThreads ??= envInt(env, "VERDICT_ONNX_THREADS", { min: 1, max: 256 });
+  // Triton's two batcher knobs (max_batch_size, max_queue_delay), for every model of the stage.
+  const maxBatchSize = envInt(env, "VERDICT_BATCH_MAX_SIZE", { min: 1, max: 4096 });
+  const maxQueueDelayMs = envInt(env, "VERDICT_BATCH_MAX_DELAY_MS", { min: 0, max: 1000 });
+  if (withEnv.batching === undefined && (maxBatchSize !== undefined || maxQueueDelayMs !== undefined)) {
+    withEnv.batching = { maxBatchSize, maxQueueDelayMs };
   }
   if (withEnv.webgpuPrecheck === undefined) {
     const precheck = envBool(env, "VERDICT_WEBGPU_PRECHECK");
