@@ -24,6 +24,7 @@ import {
 } from "../producers/publish/index.ts";
 import { createProducer, type VerdictProducer } from "../producers/sdk/index.ts";
 import { applyTopology, TOPIC_PREFIX, TOPICS } from "../topology/index.ts";
+import type { StageConfig } from "./config-file.ts";
 import { type AppDeps, createDeps, ensureKafkaReachable, withAdmin } from "./deps.ts";
 import { PipelineMonitor } from "./monitor.ts";
 import { buildStage, PIPELINE, StageContext } from "./stages.ts";
@@ -58,6 +59,8 @@ export interface EmbeddedOptions {
    * audit and for split consumers that read them. Default false: they stay in the process.
    */
   auditTopics?: boolean;
+  /** Scoring policy and inference settings (a configuration file's, app/config-file.ts). Default: none. */
+  config?: StageConfig;
 }
 
 export interface EmbeddedRun {
@@ -100,7 +103,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   );
   options.print(`topology: ${report.created.length} topic(s) created, ${report.existing.length} existing`);
 
-  const shared = new StageContext(deps, { state: "memory" });
+  const shared = new StageContext(deps, {
+    state: "memory",
+    policy: options.config?.scoring,
+    inference: options.config?.inference,
+  });
   const observability = createObservability(deps, {
     name: "embedded",
     http: options.http,

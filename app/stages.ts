@@ -36,6 +36,11 @@ import type { AppDeps } from "./deps.ts";
 
 export const MODELS_DIR = packagePath("models");
 
+/** The model registry folder when nothing more specific names one: VERDICT_MODELS_DIR, else the package's models/. */
+export function defaultModelsDir(env: Record<string, string | undefined> = process.env): string {
+  return env.VERDICT_MODELS_DIR?.trim() || MODELS_DIR;
+}
+
 /** What the features stage puts on every record, per domain: what the inference stage checks each model against. */
 export const STAGE_FEATURES = { fraud: FRAUD_FEATURE_NAMES, moderation: MODERATION_FEATURE_NAMES } as const;
 /** The feature sets (name@version) the stream computes; a model trained on another is refused. */
@@ -48,7 +53,7 @@ export interface StageBuildOptions {
   state: StateBackend;
   inference?: InferenceSettingsInput;
   policy?: ScoringPolicyInput;
-  /** Model registry root. Default: the repo's models/. */
+  /** Model registry root. Default: VERDICT_MODELS_DIR, else the package's models/ (as `verdict models`). */
   modelsDir?: string;
 }
 
@@ -79,7 +84,7 @@ export class StageContext {
 
   models(): ModelRegistry {
     this.registry ??= new ModelRegistry({
-      root: this.options.modelsDir ?? MODELS_DIR,
+      root: this.options.modelsDir ?? defaultModelsDir(),
       logger: this.deps.logger,
     });
     return this.registry;

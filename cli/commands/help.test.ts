@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../lib/log/index.ts";
@@ -59,6 +62,21 @@ describe("verdict --help", () => {
     expect(help).toContain("-h, --help");
     for (const option of cmd.options) expect(option.description.length, option.flags).toBeGreaterThan(3);
   });
+});
+
+describe("verdict run and verdict stage --config", () => {
+  it.each([["run"], ["stage", "scoring"]])(
+    "%s reads the file and stops on a mistake before connecting",
+    async (...command) => {
+      const dir = mkdtempSync(join(tmpdir(), "verdict-cli-config-"));
+      const bad = join(dir, "bad.yaml");
+      writeFileSync(bad, "scoring: { fraud: { thresholds: { review: 0.9, decline: 0.2 } } }");
+      const program = buildProgram(ctx).exitOverride();
+      await expect(program.parseAsync([...command, "--config", bad], { from: "user" })).rejects.toThrow(
+        /bad\.yaml: Invalid scoring policy:.*review must be ≤ decline/s,
+      );
+    },
+  );
 });
 
 describe("verdict stage", () => {

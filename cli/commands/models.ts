@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { MODELS_DIR, STAGE_FEATURE_SETS, STAGE_FEATURES } from "../../app/stages.ts";
+import { defaultModelsDir, STAGE_FEATURE_SETS, STAGE_FEATURES } from "../../app/stages.ts";
 import {
   checkModelVersion,
   ModelRegistry,
@@ -14,7 +14,7 @@ import { type CliContext, printTable } from "../context.ts";
 const DEFAULT_URL = `http://127.0.0.1:${process.env.VERDICT_HTTP_PORT || 9464}`;
 
 function registry(ctx: CliContext, dir: string | undefined): ModelRegistry {
-  return new ModelRegistry({ root: dir ?? process.env.VERDICT_MODELS_DIR ?? MODELS_DIR, logger: ctx.logger });
+  return new ModelRegistry({ root: dir ?? defaultModelsDir(), logger: ctx.logger });
 }
 
 /** Calls a running process's model admin endpoint (observability/http). */

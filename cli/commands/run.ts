@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { stageConfig } from "../../app/config-file.ts";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli/index.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
@@ -20,6 +21,10 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .addOption(deliveryOption())
     .option("--seed <n>", "simulator seed", nonNegativeInt, 42)
     .option(
+      "--config <file>",
+      "scoring policy and inference settings, YAML or JSON (default VERDICT_CONFIG; see infra/config/verdict.example.yaml)",
+    )
+    .option(
       "--audit-topics",
       "also publish the intermediate records (ingested, features, scored) to their topics, for audit",
     )
@@ -32,6 +37,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .action(async (opts) => {
       const started = Date.now();
       warnIfKafkajsUnpatched(ctx.logger);
+      const config = stageConfig(opts.config);
       const tty = process.stdout.isTTY;
       const run: EmbeddedRun = await startEmbedded({
         stack: opts.stack,
@@ -41,6 +47,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
         delivery: opts.delivery,
         seed: opts.seed,
         auditTopics: opts.auditTopics === true,
+        config,
         print: ctx.print,
         logger: ctx.logger,
         http:

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { stageConfig } from "../../app/config-file.ts";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { describeServing } from "../../consumers/inference/index.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
@@ -13,6 +14,10 @@ export function stageCommand(program: Command, ctx: CliContext): void {
     .command("stage <names...>")
     .description(`Run pipeline stages as consumer groups (split mode). Stages: ${stageNames().join(", ")}`)
     .option("--fused", "chain the named stages in one consumer group instead of one group each")
+    .option(
+      "--config <file>",
+      "scoring policy and inference settings, YAML or JSON (default VERDICT_CONFIG; see infra/config/verdict.example.yaml)",
+    )
     .option(
       "--audit-topics",
       "with --fused: also publish the intermediate records (e.g. ingested, features, scored) to their topics",
@@ -67,9 +72,14 @@ export function stageCommand(program: Command, ctx: CliContext): void {
           "--audit-topics needs --fused: split stages publish every output to its topic anyway",
         );
       }
+      const config = stageConfig(opts.config);
       const deps = ctx.deps();
       warnIfKafkajsUnpatched(ctx.logger);
-      const shared = new StageContext(deps, { state: opts.state });
+      const shared = new StageContext(deps, {
+        state: opts.state,
+        policy: config?.scoring,
+        inference: config?.inference,
+      });
       const http = httpOptionsFromEnv();
       const observability = createObservability(deps, {
         name: names.join(opts.fused ? "+" : ","),

@@ -504,6 +504,10 @@ describe("inference stage on the real ONNX Runtime", () => {
       { intraOpNumThreads: 2, batching: { maxBatchSize: 32 } },
     );
     expect([given.intraOpNumThreads, given.batching.maxBatchSize]).toEqual([2, 32]);
+    // Field by field: a batching setting given in code leaves the other knob to the environment.
+    expect(
+      settings({ VERDICT_BATCH_MAX_DELAY_MS: "7" }, { batching: { maxQueueSize: 100 } }).batching,
+    ).toEqual({ ...defaults.batching, maxQueueSize: 100, maxQueueDelayMs: 7 });
   });
 
   it("VERDICT_WEBGPU_PRECHECK turns the Vulkan-loader check off; a value that is not a boolean is refused", () => {

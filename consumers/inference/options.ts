@@ -169,8 +169,12 @@ export function parseInferenceSettings(
   // Triton's two batcher knobs (max_batch_size, max_queue_delay), for every model of the stage.
   const maxBatchSize = envInt(env, "VERDICT_BATCH_MAX_SIZE", { min: 1, max: 4096 });
   const maxQueueDelayMs = envInt(env, "VERDICT_BATCH_MAX_DELAY_MS", { min: 0, max: 1000 });
-  if (withEnv.batching === undefined && (maxBatchSize !== undefined || maxQueueDelayMs !== undefined)) {
-    withEnv.batching = { maxBatchSize, maxQueueDelayMs };
+  if (maxBatchSize !== undefined || maxQueueDelayMs !== undefined) {
+    withEnv.batching = {
+      ...(maxBatchSize !== undefined && { maxBatchSize }),
+      ...(maxQueueDelayMs !== undefined && { maxQueueDelayMs }),
+      ...withEnv.batching,
+    };
   }
   if (withEnv.webgpuPrecheck === undefined) {
     const precheck = envBool(env, "VERDICT_WEBGPU_PRECHECK");

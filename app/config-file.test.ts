@@ -1,0 +1,93 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseInferenceSettings } from "../consumers/inference/index.ts";
+import { parseScoringPolicy } from "../consumers/scoring/index.ts";
+import { packagePath } from "../lib/paths/index.ts";
+import { loadStageConfig, stageConfig } from "./config-file.ts";
+import type { AppDeps } from "./deps.ts";
+import { StageContext } from "./stages.ts";
+
+const EXAMPLE = packagePath("infra/config/verdict.example.yaml");
+const dir = mkdtempSync(join(tmpdir(), "verdict-config-"));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("stage configuration file", () => {
+  it("the shipped example is valid and holds exactly the defaults", () => {
+    const example = loadStageConfig(EXAMPLE, {});
+    expect(parseScoringPolicy(example.scoring)).toEqual(parseScoringPolicy({}));
+    expect(parseInferenceSettings(example.inference, {})).toEqual(parseInferenceSettings({}, {}));
+    // Not vacuous: both sections are there, with values written out.
+    expect(example.scoring?.fraud?.rules?.declineAbove).toBe(10_000);
+    expect(example.inference?.batching?.maxQueueSize).toBe(4096);
+  });
+
+  it("reads YAML and JSON; what it sets reaches the stages' policy and settings", () => {
+    const yaml = file(
+      "v.yaml",
+      [
+        "scoring:",
+        "  fraud:",
+        "    rules: { declineAbove: 5000, approveTiny: null }",
+        "inference:",
+        "  batching: { maxBatchSize: 64 }",
+        "  models:",
+        "    fraud: { name: fraud-gbt, canary: { version: 1.1.0, percent: 10 } }",
+      ].join("\n"),
+    );
+    const config = loadStageConfig(yaml, {});
+    const policy = new StageContext({} as AppDeps, {
+      state: "memory",
+      policy: config.scoring,
+    }).scoringPolicy();
+    expect(policy.fraud.rules).toEqual({ declineAbove: 5000, approveTiny: null });
+    const settings = parseInferenceSettings(config.inference, {});
+    expect(settings.batching.maxBatchSize).toBe(64);
+    expect(settings.models.fraud?.canary).toEqual({ version: "1.1.0", percent: 10 });
+    expect(settings.models.moderation).toBeUndefined(); // a models map names every domain it consumes
+
+    const json = file(
+      "v.json",
+      JSON.stringify({ scoring: { moderation: { rules: { blockOnBlocklist: false } } } }),
+    );
+    expect(loadStageConfig(json, {}).scoring?.moderation?.rules?.blockOnBlocklist).toBe(false);
+    expect(loadStageConfig(file("empty.yaml", ""), {})).toEqual({});
+  });
+
+  it("comes from the flag, else VERDICT_CONFIG, else nowhere", () => {
+    const a = file("a.yaml", "scoring: { version: a }");
+    const b = file("b.yaml", "scoring: { version: b }");
+    expect(stageConfig(undefined, {})).toBeUndefined();
+    expect(stageConfig(undefined, { VERDICT_CONFIG: " " })).toBeUndefined();
+    expect(stageConfig(undefined, { VERDICT_CONFIG: b })?.scoring?.version).toBe("b");
+    expect(stageConfig(a, { VERDICT_CONFIG: b })?.scoring?.version).toBe("a");
+  });
+
+  it("refuses mistakes with the file's name and the setting, before anything connects", () => {
+    const refused =
+      (text: string, name = "bad.yaml") =>
+      () =>
+        loadStageConfig(file(name, text), {});
+    expect(refused("scoring:\n  fraud:\n    rules: { declineAbove: -1 }")).toThrow(
+      /bad\.yaml: Invalid scoring policy:\n {2}- scoring\.fraud\.rules\.declineAbove: /,
+    );
+    expect(refused("scoring:\n  fraud:\n    rulez: {}")).toThrow(/scoring\.fraud: Unrecognized key: "rulez"/);
+    expect(refused("inference: { providers: [cdua] }")).toThrow(/bad\.yaml: .*unknown provider "cdua"/s);
+    expect(refused("kafka: { brokers: x }\nscoring: {}")).toThrow(
+      /bad\.yaml: unknown section\(s\) kafka: the file holds scoring and inference/,
+    );
+    expect(refused("- scoring")).toThrow(/expected a mapping with scoring and\/or inference/);
+    expect(refused("scoring: [unclosed")).toThrow(/bad\.yaml: not valid YAML or JSON/);
+    expect(refused("inference: { registry: { root: elsewhere } }")).toThrow(
+      /inference\.registry is not read from the file: .*VERDICT_MODELS_DIR/,
+    );
+    expect(() => loadStageConfig(join(dir, "missing.yaml"), {})).toThrow(
+      /missing\.yaml: cannot read the configuration file \(ENOENT/,
+    );
+  });
+});
