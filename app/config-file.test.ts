@@ -1,13 +1,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseInferenceSettings } from "../consumers/inference/index.ts";
 import { parseScoringPolicy } from "../consumers/scoring/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
 import { loadStageConfig, stageConfig } from "./config-file.ts";
 import type { AppDeps } from "./deps.ts";
-import { StageContext } from "./stages.ts";
+import { MODELS_DIR, StageContext } from "./stages.ts";
 
 const EXAMPLE = packagePath("infra/config/verdict.example.yaml");
 const dir = mkdtempSync(join(tmpdir(), "verdict-config-"));
@@ -89,5 +89,19 @@ describe("stage configuration file", () => {
     expect(() => loadStageConfig(join(dir, "missing.yaml"), {})).toThrow(
       /missing\.yaml: cannot read the configuration file \(ENOENT/,
     );
+  });
+});
+
+describe("the stages' model registry folder", () => {
+  it("is VERDICT_MODELS_DIR when set (as for `verdict models`), else the package's models/", () => {
+    const root = () => new StageContext({} as AppDeps, { state: "memory" }).models().root;
+    vi.stubEnv("VERDICT_MODELS_DIR", "");
+    expect(root()).toBe(MODELS_DIR);
+    vi.stubEnv("VERDICT_MODELS_DIR", dir);
+    expect(root()).toBe(dir);
+    expect(new StageContext({} as AppDeps, { state: "memory", modelsDir: EXAMPLE }).models().root).toBe(
+      EXAMPLE,
+    );
+    vi.unstubAllEnvs();
   });
 });
