@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { parseInferenceSettings } from "../consumers/inference/index.ts";
 import { parseScoringPolicy } from "../consumers/scoring/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
@@ -25,6 +26,30 @@ describe("stage configuration file", () => {
     // Not vacuous: both sections are there, with values written out.
     expect(example.scoring?.fraud?.rules?.declineAbove).toBe(10_000);
     expect(example.inference?.batching?.maxQueueSize).toBe(4096);
+  });
+
+  it("the Kubernetes manifests give inference and scoring the same valid file", () => {
+    const docs = (name: string) =>
+      parseAllDocuments(readFileSync(packagePath(`infra/k8s/${name}`), "utf8")).map((d) => d.toJS());
+    const [configMap] = docs("stage-config.yaml");
+    expect(loadStageConfig(file("k8s.yaml", configMap.data["verdict.yaml"]), {})).toEqual({
+      scoring: {},
+      inference: {},
+    });
+    for (const stage of ["inference", "scoring"]) {
+      const pod = docs(`stage-${stage}.yaml`).find((d) => d.kind === "Deployment").spec.template.spec;
+      const container = pod.containers[0];
+      const env = Object.fromEntries(
+        container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+      );
+      const mount = container.volumeMounts.find((m: { mountPath: string }) =>
+        env.VERDICT_CONFIG?.startsWith(m.mountPath),
+      );
+      expect(mount, stage).toBeDefined();
+      const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+      expect(volume.configMap.name, stage).toBe(configMap.metadata.name);
+      expect(env.VERDICT_CONFIG, stage).toBe(`${mount.mountPath}/verdict.yaml`);
+    }
   });
 
   it("reads YAML and JSON; what it sets reaches the stages' policy and settings", () => {
