@@ -1,5 +1,6 @@
 /** The `verdict` command line. Each command lives in cli/commands/; --help everywhere. */
 import { Command } from "commander";
+import { configCommand } from "./commands/config.ts";
 import { dlqCommand } from "./commands/dlq.ts";
 import { driftCommand } from "./commands/drift.ts";
 import { lagCommand } from "./commands/lag.ts";
@@ -31,5 +32,6 @@ export function buildProgram(ctx: CliContext): Command {
   modelsCommand(program, ctx);
   lagCommand(program, ctx);
   driftCommand(program, ctx);
+  configCommand(program, ctx);
   return program;
 }

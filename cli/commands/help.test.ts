@@ -3,19 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../lib/log/index.ts";
-import type { CliContext } from "../context.ts";
 import { buildProgram } from "../program.ts";
+import { offlineCli } from "../testing/offline.ts";
 
-const ctx: CliContext = {
-  logger: silentLogger(),
-  deps: () => {
-    throw new Error("help must not connect anywhere");
-  },
-  reachableDeps: () => Promise.reject(new Error("help must not connect anywhere")),
-  print: () => {},
-  close: async () => {},
-};
+const { ctx } = offlineCli("help");
 
 function all(cmd: Command, path: string[] = []): [string, Command][] {
   return cmd.commands.flatMap((c) => [
@@ -49,6 +40,7 @@ describe("verdict --help", () => {
       "models canary",
       "lag",
       "drift alerts",
+      "config check",
       "run",
       "stage",
     ]) {

@@ -4,23 +4,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { editManifest, tempModels } from "../../consumers/inference/testing/fixtures.ts";
-import { silentLogger } from "../../lib/log/index.ts";
-import type { CliContext } from "../context.ts";
-import { buildProgram } from "../program.ts";
+import { offlineCli } from "../testing/offline.ts";
 
 function cli() {
-  const lines: string[] = [];
-  const ctx: CliContext = {
-    logger: silentLogger(),
-    deps: () => {
-      throw new Error("models check/activate must not connect anywhere");
-    },
-    reachableDeps: () => Promise.reject(new Error("models check/activate must not connect anywhere")),
-    print: (line) => lines.push(line),
-    close: async () => {},
-  };
-  const program = buildProgram(ctx).exitOverride();
-  return { lines, run: (...args: string[]) => program.parseAsync(["node", "verdict", ...args]) };
+  const { lines, run } = offlineCli("models check/activate");
+  return { lines, run };
 }
 
 const renameFeature = (m: Record<string, unknown>) => {
