@@ -10,6 +10,8 @@ ONNX graph (skl2onnx): StringNormalizer(lower) → Tokenizer (com.microsoft, re2
 Normalizer(l2) → 5 × LinearClassifier + sigmoid calibration → mean. Three patches after conversion:
 - fast_linear_head(): idf weighting, L2 normalisation and the 5 linear folds become two MatMuls and
   scalar work per row (same arithmetic reordered; 5× fewer µs per row, see its docstring);
+- sparse_term_counts() (from 1.0.2): the dense 15,442-wide term-count row and the products over it
+  become a word → column lookup and sums over the row's own words (same arithmetic again; see there);
 - the StringNormalizer's locale is "C": onnxruntime otherwise asks for en_US.UTF-8, which slim hosts
   lack. Under "C" only ASCII letters are lower-cased in the graph; the input, the feature stage's
   normalizedText, is already lower-cased (Unicode) by normalizeText().
@@ -80,6 +82,7 @@ def convert(vectorizer, classifier) -> onnx.ModelProto:
                 if attr.name == "tokenexp":
                     attr.s = TOKEN_PATTERN.encode()
     fast_linear_head(model)
+    sparse_term_counts(model)
     onnx.checker.check_model(model)
     return model
 
@@ -160,6 +163,100 @@ def fast_linear_head(model: onnx.ModelProto) -> None:
     keep = {i for n in rebuilt for i in n.input}
     unused = [i for i in g.initializer if i.name not in keep]
     for i in unused:
+        g.initializer.remove(i)
+
+
+def sparse_term_counts(model: onnx.ModelProto) -> None:
+    """Rewrites fast_linear_head's graph, in place, so that a row costs its own words, not the vocabulary.
+    After fast_linear_head the graph still builds a dense 15,442-wide term-count row per text
+    (TfIdfVectorizer), squares it element-wise and multiplies it by two matrices: ~60 KB written and
+    read several times per text, most of it zeros. The same two quantities from the row's tokens:
+        tf · W'    = Σ over token occurrences of W'[column(token)]          (Gather + ReduceSum)
+        ||tfidf||² = Σ over distinct words of (count · idf)²                 (Unique + ScatterElements)
+    where column() is TfIdfVectorizer's own vocabulary (a LabelEncoder from its pool_strings to its
+    ngram_indexes) and words outside it, and the Tokenizer's padding, map to an extra all-zero row.
+    Distinct words per text: Unique over (row · (V + 1) + column) keys of the whole batch, so a word
+    repeated in one text is counted once with its count, as the term-count row had it. Only the
+    summation order changes (float32); the build's fidelity check and the parity sample hold it."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    g = model.graph
+    nodes = list(g.node)
+    inits = {i.name: i for i in g.initializer}
+    tfidf = next(n for n in nodes if n.op_type == "TfIdfVectorizer")
+    attrs = {a.name: helper.get_attribute_value(a) for a in tfidf.attribute}
+    mode = attrs["mode"].decode() if isinstance(attrs["mode"], bytes) else attrs["mode"]
+    weighted = any(x != 1.0 for x in attrs.get("weights", []))
+    if mode != "TF" or attrs["min_gram_length"] != 1 or attrs["max_gram_length"] != 1 or weighted:
+        raise ValueError(f"sparse_term_counts expects unweighted unigram counts: mode {mode}, weighted {weighted}")
+    pool = [w.decode() if isinstance(w, bytes) else w for w in attrs["pool_strings"]]
+    columns = [int(c) for c in attrs["ngram_indexes"]]
+    w = numpy_helper.to_array(inits["fast_head_w"])
+    idf = np.sqrt(numpy_helper.to_array(inits["fast_idf2"]).reshape(-1))
+    width = w.shape[0]
+    if not len(pool) == len(columns) == width:
+        raise ValueError(f"vocabulary {len(pool)} / columns {len(columns)} / weights {width} differ")
+    tf = tfidf.output[0]
+    square = next(n for n in nodes if n.op_type == "Mul" and list(n.input) == [tf, tf])
+    norm_mm = next(n for n in nodes if n.op_type == "MatMul" and n.input[0] == square.output[0])
+    head_mm = next(n for n in nodes if n.op_type == "MatMul" and n.input[0] == tf)
+    for op in model.opset_import:  # LabelEncoder's keys_strings/values_int64s came with ai.onnx.ml 2
+        if op.domain == "ai.onnx.ml" and op.version < 2:
+            op.version = 2
+    const = {
+        "sparse_w": np.vstack([w, np.zeros((1, w.shape[1]), np.float32)]),
+        "sparse_idf": np.concatenate([idf, [0.0]]).astype(np.float32),
+        "sparse_width": np.array(width + 1, dtype=np.int64),
+        "sparse_zero": np.array(0, dtype=np.int64),
+        "sparse_one": np.array(1, dtype=np.int64),
+        "sparse_axis0": np.array([0], dtype=np.int64),
+        "sparse_axis1": np.array([1], dtype=np.int64),
+        "sparse_flat": np.array([-1], dtype=np.int64),
+        "sparse_column": np.array([-1, 1], dtype=np.int64),
+    }
+    g.initializer.extend(numpy_helper.from_array(v, k) for k, v in const.items())
+    sparse = [
+        helper.make_node("LabelEncoder", [tfidf.input[0]], ["sparse_ids"], domain="ai.onnx.ml",
+                         keys_strings=pool, values_int64s=columns, default_int64=width),
+        # tf · W': one row of W' per token occurrence, summed per text.
+        helper.make_node("Gather", ["sparse_w", "sparse_ids"], ["sparse_rows_w"], axis=0),
+        helper.make_node("ReduceSum", ["sparse_rows_w", "sparse_axis1"], [head_mm.output[0]], keepdims=0),
+        # ||tfidf||²: distinct (text, word) keys with their counts, (count · idf)² summed per text.
+        helper.make_node("Shape", ["sparse_ids"], ["sparse_shape"]),
+        helper.make_node("Gather", ["sparse_shape", "sparse_zero"], ["sparse_n"], axis=0),
+        helper.make_node("Range", ["sparse_zero", "sparse_n", "sparse_one"], ["sparse_texts"]),
+        helper.make_node("Unsqueeze", ["sparse_texts", "sparse_axis1"], ["sparse_texts2"]),
+        helper.make_node("Mul", ["sparse_texts2", "sparse_width"], ["sparse_base"]),
+        helper.make_node("Add", ["sparse_base", "sparse_ids"], ["sparse_keys2"]),
+        helper.make_node("Reshape", ["sparse_keys2", "sparse_flat"], ["sparse_keys"]),
+        helper.make_node("Unique", ["sparse_keys"], ["sparse_u", "sparse_u_first", "sparse_u_inverse",
+                                                     "sparse_u_counts"], sorted=1),
+        helper.make_node("Mod", ["sparse_u", "sparse_width"], ["sparse_u_column"]),
+        helper.make_node("Div", ["sparse_u", "sparse_width"], ["sparse_u_text"]),
+        helper.make_node("Gather", ["sparse_idf", "sparse_u_column"], ["sparse_u_idf"], axis=0),
+        helper.make_node("Cast", ["sparse_u_counts"], ["sparse_u_count"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["sparse_u_count", "sparse_u_idf"], ["sparse_u_tfidf"]),
+        helper.make_node("Mul", ["sparse_u_tfidf", "sparse_u_tfidf"], ["sparse_u_sq"]),
+        helper.make_node("Unsqueeze", ["sparse_n", "sparse_axis0"], ["sparse_n1"]),
+        helper.make_node("ConstantOfShape", ["sparse_n1"], ["sparse_zeros"],
+                         value=numpy_helper.from_array(np.array([0], np.float32))),
+        helper.make_node("ScatterElements", ["sparse_zeros", "sparse_u_text", "sparse_u_sq"], ["sparse_ss"],
+                         axis=0, reduction="add"),
+        helper.make_node("Reshape", ["sparse_ss", "sparse_column"], [norm_mm.output[0]]),
+    ]
+    removed = {id(tfidf), id(square), id(norm_mm), id(head_mm)}
+    rebuilt = []
+    for n in nodes:
+        if n is tfidf:
+            rebuilt.extend(sparse)
+        elif id(n) not in removed:
+            rebuilt.append(n)
+    used = {i for n in rebuilt for i in n.input} | {o.name for o in g.output}
+    if {tf, square.output[0]} & used:
+        raise ValueError("the dense term-count row is still used downstream")
+    del g.node[:]
+    g.node.extend(rebuilt)
+    for i in [i for i in g.initializer if i.name not in used]:
         g.initializer.remove(i)
 
 
