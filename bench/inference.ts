@@ -7,7 +7,8 @@
  *
  * Model: --model, else the active version of models/fraud-mlp, else the test fixture fraud-lr.
  * Rows: for models on the fraud features, replayed through the stream's feature code (the input the
- * pipeline gives them); --random-rows (and any other model): random around model.json's reference.
+ * pipeline gives them); for a text model, simulated posts' normalizedText; --random-rows (and any
+ * other model): random around model.json's reference.
  * 1. Throughput (closed loop): rows/s of
  *    a. per-event, sequential: one single-row session.run after the other;
  *    b. per-event, concurrent: `concurrency` single-row runs in flight (what a per-key runner does
@@ -22,6 +23,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FRAUD_FEATURE_NAMES } from "../consumers/features/fraud/definitions.ts";
+import { normalizeText } from "../consumers/features/moderation/index.ts";
 import { replayFeatures } from "../consumers/features/replay/replay.ts";
 import { encodeBatch } from "../consumers/inference/encode.ts";
 import {
@@ -34,6 +36,7 @@ import {
 } from "../consumers/inference/index.ts";
 import { onnxWorkerRuntime } from "../consumers/inference/onnx/onnx-worker-runtime.ts";
 import { silentLogger } from "../lib/log/index.ts";
+import { simulatePosts } from "../producers/simulators/posts/index.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -118,6 +121,17 @@ async function replayedRows(features: readonly string[], n: number): Promise<Mod
   return rows.length === n ? rows : undefined;
 }
 
+/**
+ * For a model with a text input (moderation-text): simulated posts' text as the stream feeds it, the
+ * features stage's normalizedText (producers/simulators/posts, consumers/features/moderation).
+ */
+function postRows(n: number): ModelRow[] {
+  return simulatePosts({ count: n, seed: 42 }).map((p) => ({
+    features: {},
+    text: normalizeText(p.event.text),
+  }));
+}
+
 /** Random rows around the model's reference distribution (or 0..100 when it has none). */
 function makeRows(
   features: readonly string[],
@@ -188,13 +202,17 @@ async function main() {
   const runtime = workerRuntime ?? onnxRuntime();
   const providers = args.providers.split(",").map((p) => p.trim());
   const threads = args.threads ? Number(args.threads) : undefined;
-  const replayed = args["random-rows"] ? undefined : await replayedRows(m.features, ROWS);
-  const rows =
-    replayed ??
-    makeRows(m.features, (m.reference?.features ?? {}) as Record<string, { mean: number; std: number }>);
-  const rowSource = replayed
-    ? "replayed through the online feature code (simulated days 31+)"
-    : "random around the reference";
+  const text = m.inputs.some((i) => i.source === "text");
+  const replayed = args["random-rows"] || text ? undefined : await replayedRows(m.features, ROWS);
+  const rows = text
+    ? postRows(ROWS)
+    : (replayed ??
+      makeRows(m.features, (m.reference?.features ?? {}) as Record<string, { mean: number; std: number }>));
+  const rowSource = text
+    ? "simulated posts, normalizedText as the features stage computes it"
+    : replayed
+      ? "replayed through the online feature code (simulated days 31+)"
+      : "random around the reference";
 
   const loadPath = async (f: ModelFiles) => {
     const loaded = await loadModel(f);
@@ -213,7 +231,7 @@ async function main() {
   const loadModel = (f: ModelFiles) =>
     LoadedModel.load(f, {
       runtime,
-      provided: { features: m.features, text: false },
+      provided: { features: m.features, text },
       chain: {
         providers,
         tolerance: 1e-3,

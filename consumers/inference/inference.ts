@@ -112,7 +112,7 @@ export function servingVersions(status: Record<string, DomainStatus>): ServingVe
 
 /**
  * One line for people: what serves each domain, e.g. `fraud fraud-gbt@1.0.0 on cpu · moderation
- * moderation-text@1.0.1 on cpu`; a cascade reads `fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu`,
+ * moderation-text@1.0.2 on cpu`; a cascade reads `fraud-mlp@1.0.0 on cpu, then fraud-gbt@1.0.0 on cpu`,
  * and canary / shadow versions follow in brackets.
  */
 export function describeServing(status: Record<string, DomainStatus>): string {
