@@ -174,3 +174,32 @@ class CascadeTest(unittest.TestCase):
         objective = lambda s: float(label[np.argsort(-s)[:50]].mean())  # noqa: E731
         self.assertIsNone(choose_clear_below(screen, decider, objective, review_threshold=1.0))
 
+
+
+class ModerationGraph(unittest.TestCase):
+    def test_sparse_term_counts_score_like_scikit_learn(self):
+        """The converted graph (fast_linear_head, then sparse_term_counts) scores like the scikit-learn
+        pipeline it came from, on texts with repeated words, unknown words, no words and a long one,
+        alone and batched together (the Tokenizer pads a batch to its longest text)."""
+        import onnxruntime as ort
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        from training.moderation.build import convert
+
+        rng = np.random.default_rng(3)
+        words = [f"w{i}" for i in range(40)] + ["idiot", "stupid", "lovely", "café"]
+        corpus = [" ".join(rng.choice(words, size=rng.integers(1, 12))) for _ in range(300)]
+        labels = np.array([int("idiot" in t or "stupid" in t) for t in corpus])
+        vectorizer = TfidfVectorizer(token_pattern=r"(?u)\b\w\w+\b").fit(corpus)
+        classifier = CalibratedClassifierCV(LinearSVC(), cv=3).fit(vectorizer.transform(corpus), labels)
+        graph = convert(vectorizer, classifier)
+        self.assertNotIn("TfIdfVectorizer", {n.op_type for n in graph.graph.node})
+        session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+        texts = ["idiot idiot idiot w1", "w1 w2 w2 w3 lovely", "", "a", "unknown words only", "café w7 café",
+                 " ".join(["stupid", "w3"] * 150)] + corpus[:20]
+        expected = classifier.predict_proba(vectorizer.transform(texts))[:, 1]
+        run = lambda t: session.run(["probabilities"], {"text": np.array(t, dtype=object).reshape(-1, 1)})[0][:, 1]  # noqa: E731
+        np.testing.assert_allclose(run(texts), expected, atol=1e-5)
+        np.testing.assert_allclose([run([t])[0] for t in texts], expected, atol=1e-5)
