@@ -34,6 +34,23 @@ describe("verdict models check / activate (real onnxruntime-node, fixture models
     );
   });
 
+  it("check says which batch bounds the version runs with: model.json serving.batching over the stage's", async () => {
+    const dir = await tempModels();
+    const stage = cli();
+    await stage.run("models", "check", "fraud-lr", "--dir", dir);
+    expect(stage.lines).toContain(
+      "  batching    up to 256 rows, waiting at most 2 ms (the stage's settings)",
+    );
+    await editManifest(dir, "fraud-lr", "1.1.0", (m) => {
+      m.serving = { batching: { maxBatchSize: 32 } };
+    });
+    const own = cli();
+    await own.run("models", "check", "fraud-lr", "--dir", dir);
+    expect(own.lines).toContain(
+      "  batching    up to 32 rows, waiting at most 2 ms (model.json serving.batching over the stage's settings)",
+    );
+  });
+
   it("check refuses a version whose inputs the feature stage does not provide, naming the feature", async () => {
     const dir = await tempModels();
     await editManifest(dir, "fraud-lr", "1.0.0", renameFeature);

@@ -70,6 +70,7 @@ function report(c: VersionCheck): string[] {
       ? `  parity      ${c.parity.rows} rows scored in batches, max |Δ| ${c.parity.maxDiff.toExponential(2)} (tolerance ${c.parity.tolerance})`
       : `  parity      no parity-sample.json: ${c.syntheticRows} synthetic rows scored, nothing to compare with`,
     `  thresholds  ${thresholds}`,
+    `  batching    up to ${c.batching.maxBatchSize} rows, waiting at most ${c.batching.maxQueueDelayMs} ms (${c.batching.fromModel ? "model.json serving.batching over the stage's settings" : "the stage's settings"})`,
     ...(c.clearBelow === undefined
       ? []
       : [`  screening   clears below ${c.clearBelow} as a cascade's screen`]),

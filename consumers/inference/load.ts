@@ -45,9 +45,17 @@ export function loadVersion(
       runTimeoutMs: settings.runTimeoutMs,
       ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
     },
-    batching: settings.batching,
+    batching: versionBatching(files, settings),
     logger: ctx.logger,
   });
+}
+
+/** The stage's batching settings, with what the version's model.json `serving.batching` sets instead. */
+export function versionBatching(
+  files: ModelFiles,
+  settings: Readonly<InferenceSettings>,
+): InferenceSettings["batching"] {
+  return { ...settings.batching, ...files.manifest.serving?.batching };
 }
 
 export interface VersionCheck {
@@ -63,6 +71,8 @@ export interface VersionCheck {
   thresholds: Record<string, number>;
   /** model.json `screening.clearBelow`: the cut-off this version clears below as a cascade's screen. */
   clearBelow: number | undefined;
+  /** The micro-batch bounds this version runs with, and whether model.json set any of them. */
+  batching: { maxBatchSize: number; maxQueueDelayMs: number; fromModel: boolean };
   /** The parity sample scored through the batcher: rows, largest difference from the exported scores, tolerance. */
   parity: { rows: number; maxDiff: number; tolerance: number } | undefined;
   /** Rows scored when the version ships no parity sample (synthetic, nothing to compare with). */
@@ -111,6 +121,14 @@ export async function checkModelVersion(files: ModelFiles, ctx: VersionLoadConte
         }),
       ),
       clearBelow: m.screening?.clearBelow,
+      batching: (() => {
+        const b = versionBatching(files, ctx.settings);
+        return {
+          maxBatchSize: b.maxBatchSize,
+          maxQueueDelayMs: b.maxQueueDelayMs,
+          fromModel: m.serving?.batching !== undefined,
+        };
+      })(),
       parity,
       syntheticRows: files.parity ? 0 : rows.length,
     };

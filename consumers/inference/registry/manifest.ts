@@ -75,6 +75,25 @@ export const manifestSchema = z
       })
       .loose()
       .optional(),
+    /**
+     * How this model wants to be served. `batching` bounds its micro-batches like Triton's per-model
+     * dynamic_batching: these fields win over the stage's `batching` settings for this model (e.g. a
+     * graph exported with a fixed largest batch, or a heavy model worth a longer wait).
+     */
+    serving: z
+      .object({
+        batching: z
+          .object({
+            /** Rows per session.run at most. */
+            maxBatchSize: z.number().int().min(1).max(65_536).optional(),
+            /** Longest a row waits for its batch to fill, ms. */
+            maxQueueDelayMs: z.number().min(0).max(1000).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .loose()
+      .optional(),
     /** Reference distributions from the training data (drift detection, explanations). */
     reference: z
       .object({
