@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -48,6 +48,14 @@ describe("verdict models check / activate (real onnxruntime-node, fixture models
     await own.run("models", "check", "fraud-lr", "--dir", dir);
     expect(own.lines).toContain(
       "  batching    up to 32 rows, waiting at most 2 ms (model.json serving.batching over the stage's settings)",
+    );
+    // The stages' configuration file sets the stage's side, as it does for a running stage.
+    const config = join(dir, "verdict.yaml");
+    await writeFile(config, "inference: { batching: { maxQueueDelayMs: 7 } }\n");
+    const configured = cli();
+    await configured.run("models", "check", "fraud-lr", "--dir", dir, "--config", config);
+    expect(configured.lines).toContain(
+      "  batching    up to 32 rows, waiting at most 7 ms (model.json serving.batching over the stage's settings)",
     );
   });
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { stageConfig } from "../../app/config-file.ts";
 import { defaultModelsDir, STAGE_FEATURE_SETS, STAGE_FEATURES } from "../../app/stages.ts";
 import {
   checkModelVersion,
@@ -41,11 +42,12 @@ async function live(url: string, path: string, init: RequestInit = {}): Promise<
 }
 
 /**
- * Loads name@version as the inference stage would, with the same settings from the environment
- * (VERDICT_EP, …); settings and runtime are made once per command.
+ * Loads name@version as the inference stage would, with the same settings: the configuration
+ * file's (`--config`, VERDICT_CONFIG), then the environment's (VERDICT_EP, …); settings and runtime
+ * are made once per command.
  */
-function versionChecker(ctx: CliContext, reg: ModelRegistry) {
-  const settings = parseInferenceSettings(undefined);
+function versionChecker(ctx: CliContext, reg: ModelRegistry, configFile: string | undefined) {
+  const settings = parseInferenceSettings(stageConfig(configFile)?.inference);
   const runtime = onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
   return async (name: string, version: string): Promise<VersionCheck> =>
     checkModelVersion(await reg.load(name, version), {
@@ -85,6 +87,10 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
     "--dir <path>",
     "models folder (default VERDICT_MODELS_DIR or the repo's models/)",
   ] as const;
+  const configOption = [
+    "--config <file>",
+    "the stages' configuration file, for the inference settings to load with (default VERDICT_CONFIG)",
+  ] as const;
   models
     .command("list")
     .description(
@@ -120,9 +126,10 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
         "activates nothing. Default version: the active one; no name: every model's active version",
     )
     .option(...dirOption)
+    .option(...configOption)
     .action(async (name: string | undefined, version: string | undefined, opts) => {
       const reg = registry(ctx, opts.dir);
-      const check = versionChecker(ctx, reg);
+      const check = versionChecker(ctx, reg, opts.config);
       if (name) {
         const v = version ?? (await reg.activeVersion(name));
         for (const line of report(await check(name, v))) ctx.print(line);
@@ -153,6 +160,7 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       "Make <version> the active one: validated, then models/<name>/ACTIVE is replaced atomically; running stages hot-reload it",
     )
     .option(...dirOption)
+    .option(...configOption)
     .option(
       "--no-check",
       "skip loading it as a stage would first (model.json and the hash are still checked)",
@@ -161,7 +169,7 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       const reg = registry(ctx, opts.dir);
       const previous = await reg.activeVersion(name).catch(() => undefined);
       // What the running stages would refuse is refused here, before ACTIVE changes.
-      if (opts.check) await versionChecker(ctx, reg)(name, version);
+      if (opts.check) await versionChecker(ctx, reg, opts.config)(name, version);
       await reg.activate(name, version);
       ctx.print(`${name}: active version ${version}${previous ? ` (was ${previous})` : ""}`);
     });
