@@ -107,6 +107,8 @@ describe("stage configuration file", () => {
       /bad\.yaml: unknown section\(s\) kafka: the file holds scoring and inference/,
     );
     expect(refused("- scoring")).toThrow(/expected a mapping with scoring and\/or inference/);
+    expect(refused("inference: 5")).toThrow(/bad\.yaml: inference must be a mapping of settings/);
+    expect(loadStageConfig(file("null.yaml", "scoring:\ninference:\n"), {})).toEqual({});
     expect(refused("scoring: [unclosed")).toThrow(/bad\.yaml: not valid YAML or JSON/);
     expect(refused("inference: { registry: { root: elsewhere } }")).toThrow(
       /inference\.registry is not read from the file: .*VERDICT_MODELS_DIR/,

@@ -61,7 +61,14 @@ export function loadStageConfig(path: string, env = process.env): StageConfig {
       `unknown section(s) ${unknown.join(", ")}: the file holds ${SECTIONS.join(" and ")} (connections come from the environment)`,
     );
   }
-  const config = doc as StageConfig;
+  const sections = doc as Record<string, unknown>;
+  const config: StageConfig = {};
+  for (const section of SECTIONS) {
+    const value = sections[section];
+    if (value === undefined || value === null) continue; // `inference:` with nothing under it
+    if (typeof value !== "object" || Array.isArray(value)) refuse(`${section} must be a mapping of settings`);
+    config[section] = value as never;
+  }
   if (config.inference?.registry !== undefined) {
     refuse(
       "inference.registry is not read from the file: the stages take the models folder from VERDICT_MODELS_DIR (default: the package's models/), as `verdict models` does, so that both agree on it",
