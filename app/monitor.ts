@@ -29,7 +29,20 @@ export interface MonitorSnapshot {
   rate: number;
   latency: { p50: number; p95: number; p99: number; max: number; samples: number };
   providers: Record<string, number>;
+  /** The latest verdicts, newest first. */
   recent: RecentVerdict[];
+  /** The latest verdicts that did not approve or allow (review, decline, block), newest first. */
+  flagged: RecentVerdict[];
+}
+
+/** Decisions that let the event through: every other one is "flagged" in the display. */
+const CLEARED = new Set(["APPROVE", "ALLOW"]);
+/** Entries per latest list. */
+export const LATEST = 5;
+
+function remember(list: RecentVerdict[], item: RecentVerdict): void {
+  list.unshift(item);
+  if (list.length > LATEST) list.length = LATEST;
 }
 
 export function percentile(sorted: number[], q: number): number {
@@ -48,6 +61,7 @@ export class PipelineMonitor {
   /** (arrival ms, age ms) of recent verdicts, for rate and percentiles over `windowMs`. */
   private window: { at: number; age: number }[] = [];
   private recent: RecentVerdict[] = [];
+  private flagged: RecentVerdict[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -82,26 +96,44 @@ export class PipelineMonitor {
         const { value } = fraud
           ? await this.codec.decode(TOPICS.fraudVerdicts, message.value)
           : await this.codec.decode(TOPICS.moderationVerdicts, message.value);
-        const verdict = value as FraudVerdict | ModerationVerdict;
         const origin = Number(headerString(message.headers, ORIGIN_TIMESTAMP) ?? message.timestamp);
-        const age = Math.max(0, Number(message.timestamp) - origin);
-        this.verdicts++;
-        const label = `${fraud ? "fraud" : "moderation"}.${verdict.decision}`;
-        this.decisions[label] = (this.decisions[label] ?? 0) + 1;
-        this.providers[verdict.model.provider] = (this.providers[verdict.model.provider] ?? 0) + 1;
-        this.window.push({ at: now, age });
-        this.recent.unshift({
-          domain: fraud ? "fraud" : "moderation",
-          key: message.key?.toString() ?? "",
-          decision: verdict.decision,
-          score: verdict.score,
-          reasons: verdict.reasons,
-          model: `${verdict.model.name}@${verdict.model.version}`,
-          ageMs: age,
-        });
-        if (this.recent.length > 8) this.recent.length = 8;
+        this.observe(
+          fraud ? "fraud" : "moderation",
+          message.key?.toString() ?? "",
+          value as FraudVerdict | ModerationVerdict,
+          Math.max(0, Number(message.timestamp) - origin),
+          now,
+        );
       },
     });
+  }
+
+  /** Counts one verdict (as consumed from a result topic) into the numbers and the latest lists. */
+  observe(
+    domain: RecentVerdict["domain"],
+    key: string,
+    verdict: Pick<FraudVerdict | ModerationVerdict, "decision" | "score" | "reasons" | "model">,
+    ageMs: number,
+    now = Date.now(),
+  ): void {
+    this.verdicts++;
+    const label = `${domain}.${verdict.decision}`;
+    this.decisions[label] = (this.decisions[label] ?? 0) + 1;
+    this.providers[verdict.model.provider] = (this.providers[verdict.model.provider] ?? 0) + 1;
+    this.window.push({ at: now, age: ageMs });
+    const item: RecentVerdict = {
+      domain,
+      key,
+      decision: verdict.decision,
+      score: verdict.score,
+      reasons: verdict.reasons,
+      model: `${verdict.model.name}@${verdict.model.version}`,
+      ageMs,
+    };
+    remember(this.recent, item);
+    // Most verdicts approve: the flagged ones (review, decline, block) are what a person watching
+    // wants to see, with their reasons, so they get a list of their own.
+    if (!CLEARED.has(verdict.decision)) remember(this.flagged, item);
   }
 
   snapshot(): MonitorSnapshot {
@@ -123,6 +155,7 @@ export class PipelineMonitor {
       },
       providers: { ...this.providers },
       recent: [...this.recent],
+      flagged: [...this.flagged],
     };
   }
 

@@ -1,5 +1,5 @@
 /** Renders the monitor's numbers for a terminal: a redrawn panel on a TTY, a line at a time otherwise. */
-import type { MonitorSnapshot } from "../app/monitor.ts";
+import type { MonitorSnapshot, RecentVerdict } from "../app/monitor.ts";
 
 const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 
@@ -19,6 +19,11 @@ export function summaryLine(
     `age p50 ${ms(s.latency.p50)} p99 ${ms(s.latency.p99)}` +
     (drift ? ` | drift ${drift}` : "")
   );
+}
+
+function verdictLine(v: RecentVerdict, reasons: number): string {
+  const score = v.score === null ? "rules" : v.score.toFixed(3);
+  return `    ${v.domain.padEnd(10)} ${v.key.slice(0, 12).padEnd(12)} ${v.decision.padEnd(8)} ${score.padStart(6)}  ${v.model.padEnd(24)} ${v.reasons.slice(0, reasons).join("; ").slice(0, 100)}`;
 }
 
 export function renderPanel(
@@ -47,12 +52,10 @@ export function renderPanel(
     `  dead letters: ${dlq.length === 0 ? "none" : dlq.map(([t, n]) => `${t} ${n}`).join(", ")}`,
     "",
     "  latest verdicts",
+    ...s.recent.map((v) => verdictLine(v, 2)),
+    "",
+    "  latest flagged (review, decline, block)",
+    ...(s.flagged.length > 0 ? s.flagged.map((v) => verdictLine(v, 3)) : ["    none yet"]),
   );
-  for (const v of s.recent) {
-    const score = v.score === null ? "rules" : v.score.toFixed(3);
-    lines.push(
-      `    ${v.domain.padEnd(10)} ${v.key.slice(0, 12).padEnd(12)} ${v.decision.padEnd(8)} ${score.padStart(6)}  ${v.model.padEnd(24)} ${v.reasons.slice(0, 2).join("; ").slice(0, 60)}`,
-    );
-  }
   return `\x1b[H\x1b[2J${lines.join("\n")}\n`;
 }

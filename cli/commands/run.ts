@@ -95,7 +95,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
           .map(([p, n]) => `${p} (${n})`)
           .join(", ");
         const url = run.observability.server?.url();
-        const links = url ? `  dashboard ${url}/dashboard   metrics ${url}/metrics\n` : "";
+        const links = url ? `\n  dashboard ${url}/dashboard   metrics ${url}/metrics\n` : "";
         if (tty)
           process.stdout.write(
             renderPanel(s, published(), elapsed, providers || "—", driftState(run)) + links,
