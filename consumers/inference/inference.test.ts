@@ -379,7 +379,13 @@ describe("model cascade: a cheap screen clears, the decider scores the rest", ()
       },
     });
     expect(escalated.timings.inference_screen_ms).toBeGreaterThanOrEqual(0);
-    expect(decided(rt)).toBe(before + 1);
+    // One run for the record, one for its occlusion rows: the decider's 0.7 is at or above the
+    // fixture's review threshold, so the stage explains it (a constant fake model: every
+    // contribution is 0). The cleared record, below review, was not explained.
+    expect(decided(rt)).toBe(before + 2);
+    expect(Object.values(escalated.contributions).length).toBeGreaterThan(0);
+    expect(Object.values(escalated.contributions).every((c) => c === 0)).toBe(true);
+    expect(cleared.contributions).toEqual({});
     expect(s.status().fraud).toMatchObject({
       active: { version: "1.0.0" },
       screen: { name: "fraud-screen", clearBelow: { "1.0.0": 0.01 } },
@@ -448,6 +454,25 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(value(fraud[0]!).model).toEqual({ name: "fraud-lr", version: "1.1.0", provider: "cpu" });
     expect(value(fraud[0]!).score).toBeGreaterThan(0.5);
     expect(value(mod[0]!).score).toBeCloseTo(0.5744, 3); // the parity sample's score for this text
+    // Flagged, so explained by occlusion: the 900 amount is what the model weighed most.
+    const c = value(fraud[0]!).contributions;
+    const top = Object.entries(c).sort((a, b) => b[1] - a[1])[0]!;
+    expect(top[0]).toBe("TX_AMOUNT");
+    expect(top[1]).toBeGreaterThan(0.1);
+    expect(value(fraud[0]!).timings.inference_explain_ms).toBeGreaterThanOrEqual(0);
+    expect(value(mod[0]!).contributions).toEqual({}); // a text model: no features to occlude
+  });
+
+  it("explains only what a reviewer will see: scores below the review threshold get no contributions", async () => {
+    const s = await stage({ runtime: onnxRuntime(), settings: { providers: "cpu" } });
+    const low = value((await handler(s)(transaction(1, "c1", 20), ctx("c1")))[0]!);
+    expect(low.score).toBeLessThan(0.5);
+    expect(low.contributions).toEqual({});
+    const off = await stage({
+      runtime: onnxRuntime(),
+      settings: { providers: "cpu", explain: { contributions: false } },
+    });
+    expect(value((await handler(off)(transaction(2, "c2", 900), ctx("c2")))[0]!).contributions).toEqual({});
   });
 
   it("VERDICT_EP picks the chain when settings leave it out", async () => {

@@ -5,6 +5,7 @@
  * stay in order; the runner emits outputs in input order. The rules pre-check runs first: a record a
  * rule decides never joins a batch.
  */
+
 import { UnrecoverableError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { silentLogger } from "../../lib/log/index.ts";
@@ -16,6 +17,7 @@ import type {
 } from "../../schemas/generated/types.ts";
 import { TOPICS } from "../../topology/index.ts";
 import { input, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
+import { contributions, explains } from "./explain.ts";
 import { loadVersion, type VersionLoadContext } from "./load.ts";
 import { ModelSlot, type SlotScores } from "./model-slot.ts";
 import type { LoadedModel } from "./model-version.ts";
@@ -138,6 +140,8 @@ interface Cascade {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+/** Scored.contributions of records nothing was explained for (shared, never mutated). */
+const NO_CONTRIBUTIONS: Readonly<Record<string, number>> = Object.freeze({});
 
 /** The latency breakdown a scored record carries (one object, no spreads: this is per record). */
 function timingsOf(r: RowScore, inputAgeMs: number, started: number): Record<string, number> {
@@ -257,6 +261,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
     hits: string[],
     timings: Record<string, number>,
     screen: ScreenResult | null,
+    contributions: Readonly<Record<string, number>> = NO_CONTRIBUTIONS,
   ): Scored {
     return {
       eventId: s.eventId,
@@ -269,6 +274,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       features: s.features,
       ruleHits: hits,
       timings,
+      contributions: contributions as Record<string, number>,
       screen,
     };
   }
@@ -312,22 +318,39 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       screen: ScreenResult | null,
       extra: StageOutput[] = [],
       screenMs?: number,
+      contributions?: Readonly<Record<string, number>>,
+      explainMs?: number,
     ): StageOutput[] => {
       const timings = timingsOf(r.primary, inputAge, started);
       if (screenMs !== undefined) timings.inference_screen_ms = screenMs;
+      if (explainMs !== undefined) timings.inference_explain_ms = explainMs;
       const main: StageOutput = {
         topic,
         key: s.key,
-        value: scored(s, r.primary.model, r.primary.score, hits, timings, screen),
+        value: scored(s, r.primary.model, r.primary.score, hits, timings, screen, contributions),
       };
       if (r.shadows.length === 0 && extra.length === 0) return [main];
       return [main, ...extra, ...shadowOutputs(s, r.primary, r.shadows, hits, inputAge, started)];
+    };
+    /** emit(), after the occlusion contributions when the score is one a reviewer will look at. */
+    const decided = (
+      r: SlotScores,
+      screen: ScreenResult | null,
+      extra?: StageOutput[],
+      screenMs?: number,
+    ): StageOutput[] | Promise<StageOutput[]> => {
+      if (!settings.explain.contributions || !explains(r.by, r.primary.score))
+        return emit(r, screen, extra, screenMs);
+      const from = performance.now();
+      return contributions(r.by, row, r.primary.score, logger, ctx.signal).then((c) =>
+        emit(r, screen, extra, screenMs, c, round(performance.now() - from)),
+      );
     };
     const cascade = cascades.get(s.domain);
     if (!cascade)
       return slot(s.domain)
         .score(s.key, row, ctx.signal)
-        .then((r) => emit(r, null));
+        .then((r) => decided(r, null));
     return cascade.screen.score(s.key, row, ctx.signal).then((first) => {
       const p = first.primary;
       const clearBelow = cascade.cutoffs.get(p.model.version) ?? 0;
@@ -341,7 +364,9 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       const screenMs = round(performance.now() - started);
       return slot(s.domain)
         .score(s.key, row, ctx.signal)
-        .then((r) => emit(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started), screenMs));
+        .then((r) =>
+          decided(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started), screenMs),
+        );
     });
   }
 

@@ -28,6 +28,8 @@ interface Routing {
 
 export interface SlotScores {
   primary: RowScore;
+  /** The loaded version that scored `primary` (for explaining that score with the same version). */
+  by: LoadedModel;
   /** Scores of shadow versions that succeeded (a failing shadow is logged and left out). */
   shadows: RowScore[];
 }
@@ -99,15 +101,14 @@ export class ModelSlot {
     // The common case (no shadow version): one submit, no routing object or shadow list per row.
     const r = this.routing;
     if (r && r.shadows.length === 0) {
-      return this.primaryFor(r, key)
-        .score(row, signal)
-        .then(
-          (score): SlotScores => ({ primary: score, shadows: NONE }),
-          (err) => {
-            if (err instanceof BatcherClosedError) return this.scoreRouted(key, row, signal);
-            throw err;
-          },
-        );
+      const by = this.primaryFor(r, key);
+      return by.score(row, signal).then(
+        (score): SlotScores => ({ primary: score, by, shadows: NONE }),
+        (err) => {
+          if (err instanceof BatcherClosedError) return this.scoreRouted(key, row, signal);
+          throw err;
+        },
+      );
     }
     return this.scoreRouted(key, row, signal);
   }
@@ -125,9 +126,9 @@ export class ModelSlot {
       try {
         const score = await primary.score(row, signal);
         // The common case (no shadow version): no Promise.all and filtered array per row.
-        if (shadowRuns.length === 0) return { primary: score, shadows: NONE };
+        if (shadowRuns.length === 0) return { primary: score, by: primary, shadows: NONE };
         const done = await Promise.all(shadowRuns);
-        return { primary: score, shadows: done.filter((s): s is RowScore => s !== undefined) };
+        return { primary: score, by: primary, shadows: done.filter((s): s is RowScore => s !== undefined) };
       } catch (err) {
         // The version was swapped out between pick and submit: the new routing takes the row.
         if (err instanceof BatcherClosedError && attempt < 5) continue;

@@ -132,6 +132,18 @@ export const inferenceSettingsSchema = z
      * true; false (env VERDICT_WEBGPU_PRECHECK=0) leaves the decision to ONNX Runtime alone.
      */
     webgpuPrecheck: z.boolean().default(true),
+    explain: z
+      .object({
+        /**
+         * For records scored at or above the version's review threshold, score each feature's
+         * occlusion (the same record with that feature at its training mean) and put the differences
+         * in Scored.contributions: the policy's reasons then name the features the model weighed
+         * (explain.ts). Costs one extra row per feature for those records only. Default true.
+         */
+        contributions: z.boolean().default(true),
+      })
+      .strict()
+      .default({ contributions: true }),
     /** Models per domain; leave one out to not consume that domain. */
     models: z
       .object({ fraud: modelSlotSchema.optional(), moderation: modelSlotSchema.optional() })

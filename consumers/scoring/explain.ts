@@ -1,12 +1,33 @@
 /**
- * Top contributing features, as a heuristic: the features furthest from the training mean in units
- * of the training std (|z|), from the model's reference distribution. It says which inputs are
- * unusual for this record, not how the model weighed them (that would need SHAP or similar); good
- * enough to point a reviewer at the amount or the terminal's recent fraud, and cheap.
+ * Explanations for the reasons of a flagged verdict. Where the inference stage computed occlusion
+ * contributions (models on features, scores at or above the model's review threshold), the features
+ * that raised the score most. Otherwise a heuristic: the features furthest from the training mean in
+ * units of the training std (|z|), from the model's reference distribution, which says which inputs
+ * are unusual for this record, not how the model weighed them.
  */
 export interface ExplainOptions {
   topFeatures: number;
   minAbsZ: number;
+  /** Smallest occlusion contribution (score points) worth naming. */
+  minContribution: number;
+}
+
+/**
+ * `contribution:<name>:+<Δscore>` reasons from Scored.contributions (the inference stage's occlusion:
+ * how much lower the score would be with that feature at its training mean), largest first; only
+ * features that raised the score by at least `minContribution`. This is how the model weighed the
+ * record, where unusualFeatures below only says which inputs are rare.
+ */
+export function contributingFeatures(
+  contributions: Readonly<Record<string, number>>,
+  options: ExplainOptions,
+): string[] {
+  if (options.topFeatures === 0) return [];
+  return Object.entries(contributions)
+    .filter(([, c]) => Number.isFinite(c) && c >= options.minContribution)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, options.topFeatures)
+    .map(([name, c]) => `contribution:${name}:+${Number(c.toFixed(3))}`);
 }
 
 /** `feature:<name>:<±z>sd` reasons, most unusual first. */

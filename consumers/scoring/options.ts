@@ -14,6 +14,8 @@ const explainSchema = z
     topFeatures: z.number().int().min(0).default(3),
     /** Only features at least this many reference std away from the training mean. Default 2. */
     minAbsZ: z.number().min(0).default(2),
+    /** Only occlusion contributions of at least this many score points (Scored.contributions). Default 0.01. */
+    minContribution: z.number().min(0).max(1).default(0.01),
   })
   .strict();
 
@@ -48,7 +50,7 @@ export const fraudPolicySchema = z
       })
       .strict()
       .default({ declineAbove: 10_000, approveTiny: { maxAmount: 5, minTx30d: 20, maxTerminalRisk: 0 } }),
-    explain: explainSchema.default({ topFeatures: 3, minAbsZ: 2 }),
+    explain: explainSchema.default({ topFeatures: 3, minAbsZ: 2, minContribution: 0.01 }),
   })
   .strict();
 
@@ -84,7 +86,7 @@ export const moderationPolicySchema = z
         blockOnBlocklist: true,
         repeatedSpam: { minChars: 300, maxUniqueTokenRatio: 0.2, maxCharRun: 50 },
       }),
-    explain: explainSchema.default({ topFeatures: 3, minAbsZ: 2 }),
+    explain: explainSchema.default({ topFeatures: 3, minAbsZ: 2, minContribution: 0.01 }),
   })
   .strict();
 

@@ -20,6 +20,7 @@ function scored(extra: Partial<Scored>): Scored {
     features: {},
     ruleHits: [],
     timings: {},
+    contributions: {},
     screen: null,
     ...extra,
   };
@@ -155,6 +156,28 @@ const fraudCases: Case[] = [
       "feature:TERMINAL_ID_RISK_7DAY_WINDOW:+9.9sd",
       "feature:TX_AMOUNT:+5.0sd",
       "feature:TX_DURING_NIGHT:+2.0sd",
+    ],
+  },
+  {
+    name: "review explains with the model's occlusion contributions where inference computed them",
+    scored: {
+      score: 0.62,
+      features: { TX_AMOUNT: 250, TERMINAL_ID_RISK_7DAY_WINDOW: 0.5 },
+      contributions: {
+        TX_AMOUNT: 0.41,
+        TERMINAL_ID_RISK_7DAY_WINDOW: 0.0123,
+        TX_DURING_NIGHT: 0.004,
+        X: -0.2,
+      },
+    },
+    info: { reference },
+    decision: "REVIEW",
+    score: 0.62,
+    review: true,
+    reasons: [
+      "score:0.62>=review:0.5<decline:0.8",
+      "contribution:TX_AMOUNT:+0.41",
+      "contribution:TERMINAL_ID_RISK_7DAY_WINDOW:+0.012",
     ],
   },
   {

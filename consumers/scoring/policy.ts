@@ -6,7 +6,7 @@
  */
 import type { Scored } from "../../schemas/generated/types.ts";
 import type { ModelInfo } from "./catalog.ts";
-import { type ExplainOptions, unusualFeatures } from "./explain.ts";
+import { contributingFeatures, type ExplainOptions, unusualFeatures } from "./explain.ts";
 import type { FraudPolicy, ModerationPolicy } from "./options.ts";
 import { type Decision, formatHit, parseHit, type RuleHit, ruleDecision } from "./rules.ts";
 
@@ -76,7 +76,13 @@ function decide<D extends Decision>(
     decision = labels.low;
     why = `score:${f3(s)}<review:${f3(t.review)}`;
   }
-  const features = decision === labels.low ? [] : unusualFeatures(scored.features, info?.reference, explain);
+  const explained = Object.keys(scored.contributions ?? {}).length > 0;
+  const features =
+    decision === labels.low
+      ? []
+      : explained
+        ? contributingFeatures(scored.contributions, explain)
+        : unusualFeatures(scored.features, info?.reference, explain);
   return {
     decision,
     score: s,

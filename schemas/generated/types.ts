@@ -181,6 +181,8 @@ export interface Scored {
   ruleHits: Array<string>;
   /** Milliseconds per stage so far. */
   timings: Record<string, number>;
+  /** Per input feature, how much of the score it accounts for: the score minus the score with that feature at its training mean (occlusion, same model version). Computed for records scored at or above the model's review threshold; empty otherwise, for text models and when rules decided. */
+  contributions: Record<string, number>;
   /** Set when the domain runs a model cascade (inference models.<domain>.screen); null otherwise. */
   screen: null | ScreenResult;
 }
