@@ -460,7 +460,11 @@ describe("inference stage on the real ONNX Runtime", () => {
     expect(top[0]).toBe("TX_AMOUNT");
     expect(top[1]).toBeGreaterThan(0.1);
     expect(value(fraud[0]!).timings.inference_explain_ms).toBeGreaterThanOrEqual(0);
-    expect(value(mod[0]!).contributions).toEqual({}); // a text model: no features to occlude
+    // A text model: each word left out in turn. The fixture scores insults; "you" is no insult.
+    const words = value(mod[0]!).contributions;
+    expect(Object.keys(words).sort()).toEqual(["word:idiot", "word:stupid", "word:you"]);
+    expect(words["word:you"]).toBeCloseTo(0, 3);
+    expect(Math.max(words["word:idiot"]!, words["word:stupid"]!)).toBeGreaterThan(0.05);
   });
 
   it("explains only what a reviewer will see: scores below the review threshold get no contributions", async () => {

@@ -181,7 +181,7 @@ export interface Scored {
   ruleHits: Array<string>;
   /** Milliseconds per stage so far. */
   timings: Record<string, number>;
-  /** Per input feature, how much of the score it accounts for: the score minus the score with that feature at its training mean (occlusion, same model version). Computed for records scored at or above the model's review threshold; empty otherwise, for text models and when rules decided. */
+  /** Per input, how much of the score it accounts for (occlusion, same model version): per feature, the score minus the score with that feature at its training mean; for a text model, per word (key word:<word>), the score minus the score without that word. Computed for records scored at or above the model's review threshold; empty otherwise and when rules decided. */
   contributions: Record<string, number>;
   /** Set when the domain runs a model cascade (inference models.<domain>.screen); null otherwise. */
   screen: null | ScreenResult;
