@@ -30,8 +30,41 @@ function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T
   return Promise.race([promise.catch(() => fallback), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A KafkaJS admin connects and describes the cluster (at least one broker, a controller). */
-export async function kafkaHealthy(brokers: string[], timeoutMs = 5000): Promise<boolean> {
+/** Java's String.hashCode, which Kafka uses to place a consumer group on an __consumer_offsets partition. */
+export function javaHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The __consumer_offsets partition of `groupId` (Kafka: Utils.abs(hashCode) % partitions). */
+export function offsetsPartition(groupId: string, partitions: number): number {
+  return (javaHashCode(groupId) & 0x7fffffff) % partitions;
+}
+
+/** One group id per __consumer_offsets partition, to ask the coordinator about each of them. */
+export function probeGroups(partitions: number): string[] {
+  const byPartition = new Map<number, string>();
+  for (let i = 0; byPartition.size < partitions; i++) {
+    const id = `verdict.stack-probe.${i}`;
+    const p = offsetsPartition(id, partitions);
+    if (!byPartition.has(p)) byPartition.set(p, id);
+  }
+  return [...byPartition.values()];
+}
+
+/**
+ * A KafkaJS admin connects and describes the cluster (at least one broker, a controller); with
+ * `offsetsPartitions`, the group coordinator also answers for a group on every __consumer_offsets
+ * partition. After a restart the broker loads those partitions (every group's metadata and offsets)
+ * before it serves them, and a consumer joining meanwhile is told "the coordinator is loading": on a
+ * stack whose offsets log has grown, for many seconds. So "up" means consumer groups can join.
+ */
+export async function kafkaHealthy(
+  brokers: string[],
+  timeoutMs = 5000,
+  offsetsPartitions?: number,
+): Promise<boolean> {
   const kafka = new Kafka({
     clientId: "verdict-stack-health",
     brokers,
@@ -45,7 +78,10 @@ export async function kafkaHealthy(brokers: string[], timeoutMs = 5000): Promise
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      return cluster.brokers.length > 0 && cluster.controller !== null;
+      if (cluster.brokers.length === 0 || cluster.controller === null) return false;
+      // Throws (retries: 0) while any of these groups' partitions is still loading.
+      if (offsetsPartitions) await admin.describeGroups(probeGroups(offsetsPartitions));
+      return true;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -9,6 +9,9 @@ export const SCRAM_USER = { username: "verdict", password: "verdict-secret" } as
 
 export const SCRAM_MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
 
+/** __consumer_offsets partitions (the group coordinator loads each on start; the stack's health checks all). */
+export const OFFSETS_TOPIC_PARTITIONS = 10;
+
 export interface KafkaListener {
   /** Listener name, e.g. PLAINTEXT, CONTROLLER, SASL_PLAINTEXT, DOCKER. */
   name: string;
@@ -69,7 +72,7 @@ export function serverProperties(c: KafkaServerConfig): string {
     "transaction.state.log.replication.factor=1",
     "transaction.state.log.min.isr=1",
     "# Fewer internal partitions than the default 50: the first group/transaction starts faster.",
-    "offsets.topic.num.partitions=10",
+    `offsets.topic.num.partitions=${OFFSETS_TOPIC_PARTITIONS}`,
     "transaction.state.log.num.partitions=10",
     "# Tests join groups constantly; don't wait 3 s for more members.",
     "group.initial.rebalance.delay.ms=0",

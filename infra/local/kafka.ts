@@ -16,6 +16,7 @@ import { findJava } from "./java.ts";
 import {
   localKafkaConfig,
   log4jProperties,
+  OFFSETS_TOPIC_PARTITIONS,
   SCRAM_MECHANISMS,
   SCRAM_USER,
   serverProperties,
@@ -139,6 +140,7 @@ export function kafkaService(opts: StackOptions): ServiceSpec {
         outFile: layout.outFile,
       };
     },
-    healthy: (timeoutMs = 5000) => kafkaHealthy([`${host}:${ports.kafka}`], timeoutMs),
+    healthy: (timeoutMs = 5000) =>
+      kafkaHealthy([`${host}:${ports.kafka}`], timeoutMs, OFFSETS_TOPIC_PARTITIONS),
   };
 }
