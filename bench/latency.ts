@@ -62,6 +62,10 @@ export const latencySpecs = {
     type: "string",
     help: "model cascade: screen model in front of the fraud model, e.g. fraud-mlp (default: none)",
   },
+  explain: {
+    type: "string",
+    help: "occlusion contributions for flagged scores (true | false; default: the app's, true)",
+  },
   "fetch-min-bytes": { type: "string", help: "pipeline runner fetchMinBytes (default: the runner's, 1)" },
   "fetch-max-wait-ms": { type: "string", help: "pipeline runner fetchMaxWaitMs (default: the runner's)" },
   "pipeline-depth": {
@@ -95,6 +99,7 @@ const PIPELINE_OPTIONS = [
   "chunk-size",
   "fraud-model",
   "fraud-screen",
+  "explain",
   "release-keys",
   "pipeline-depth",
   "commit-interval-ms",

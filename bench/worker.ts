@@ -122,6 +122,10 @@ const args = cli(
       type: "string",
       help: "model cascade: this screen model (e.g. fraud-mlp) clears records before the fraud model (default: none)",
     },
+    explain: {
+      type: "string",
+      help: "occlusion contributions for flagged scores (inference explain.contributions: true | false; default: the app's, true)",
+    },
     "timeout-s": { type: "string", default: "600", help: "give up after this long" },
     profile: { type: "string", help: "write a V8 CPU profile of the measured phase to this file" },
     "heap-profile": {
@@ -202,6 +206,7 @@ async function startContender(deps: AppDeps, meter: Meter, data: DatasetCounts):
   const inference = {
     ...(onnxThreads ? { intraOpNumThreads: onnxThreads } : {}),
     ...(args["onnx-workers"] !== undefined ? { workers: num(args, "onnx-workers") } : {}),
+    ...(args.explain !== undefined ? { explain: { contributions: args.explain !== "false" } } : {}),
     ...(args["fraud-model"] || args["fraud-screen"]
       ? {
           models: {
