@@ -146,23 +146,28 @@ def fast_linear_head(model: onnx.ModelProto) -> None:
         ])
         head.append(helper.make_node("Slice", ["fast_scores", starts, ends, "fast_axis1"], [n.output[1]]))
         col += classes
-    removed = {id(idf_mul), id(norm), *map(id, linear)}
+    # Nothing else may read what the removed nodes produced (the folds' labels, the tf-idf rows).
+    gone = {o for n in [idf_mul, norm, *linear] for o in n.output} - {n.output[1] for n in linear}
+    splice(g, nodes, norm, head, [idf_mul, *linear], gone)
+
+
+def splice(g: onnx.GraphProto, nodes: list, at, replacement: list, removed: list, vanished: set[str]) -> None:
+    """Rewrites graph `g` (whose nodes were `nodes`) in place: node `at` becomes `replacement`, the
+    `removed` nodes go, and initializers nothing reads any more go too. Refuses when a node left (or
+    a graph output) still reads one of the `vanished` tensors."""
+    dropped = {id(n) for n in removed}
     rebuilt = []
     for n in nodes:
-        if n is norm:
-            rebuilt.extend(head)
-        elif id(n) not in removed:
+        if n is at:
+            rebuilt.extend(replacement)
+        elif id(n) not in dropped:
             rebuilt.append(n)
-    # Nothing else may read what the removed nodes produced (the folds' labels, the tf-idf rows).
     used = {i for n in rebuilt for i in n.input} | {o.name for o in g.output}
-    gone = {o for n in [idf_mul, norm, *linear] for o in n.output} - {n.output[1] for n in linear}
-    if gone & used:
-        raise ValueError(f"rewritten outputs are still used downstream: {sorted(gone & used)}")
+    if vanished & used:
+        raise ValueError(f"rewritten outputs are still used downstream: {sorted(vanished & used)}")
     del g.node[:]
     g.node.extend(rebuilt)
-    keep = {i for n in rebuilt for i in n.input}
-    unused = [i for i in g.initializer if i.name not in keep]
-    for i in unused:
+    for i in [i for i in g.initializer if i.name not in used]:
         g.initializer.remove(i)
 
 
@@ -244,20 +249,8 @@ def sparse_term_counts(model: onnx.ModelProto) -> None:
                          axis=0, reduction="add"),
         helper.make_node("Reshape", ["sparse_ss", "sparse_column"], [norm_mm.output[0]]),
     ]
-    removed = {id(tfidf), id(square), id(norm_mm), id(head_mm)}
-    rebuilt = []
-    for n in nodes:
-        if n is tfidf:
-            rebuilt.extend(sparse)
-        elif id(n) not in removed:
-            rebuilt.append(n)
-    used = {i for n in rebuilt for i in n.input} | {o.name for o in g.output}
-    if {tf, square.output[0]} & used:
-        raise ValueError("the dense term-count row is still used downstream")
-    del g.node[:]
-    g.node.extend(rebuilt)
-    for i in [i for i in g.initializer if i.name not in used]:
-        g.initializer.remove(i)
+    # The dense term-count row and its square must be gone with the nodes that made them.
+    splice(g, nodes, tfidf, sparse, [square, norm_mm, head_mm], {tf, square.output[0]})
 
 
 def onnx_scores(sess, texts: list[str]) -> np.ndarray:
