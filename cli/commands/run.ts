@@ -39,6 +39,24 @@ export function runCommand(program: Command, ctx: CliContext): void {
       warnIfKafkajsUnpatched(ctx.logger);
       const config = stageConfig(opts.config);
       const tty = process.stdout.isTTY;
+      // Ctrl-C while the local stack and the pipeline start: the JVMs this run spawned must not be
+      // left running, so the start finishes (the stack then knows what it started) and everything
+      // stops at once. A second Ctrl-C forces the exit, saying what is left.
+      let stopNow: (() => void) | undefined;
+      let stopRequested = false;
+      onShutdownSignal(
+        () => {
+          if (stopNow) return stopNow();
+          stopRequested = true;
+          ctx.print("\nstopping as soon as the start-up has finished (Ctrl-C again to force)...");
+        },
+        {
+          print: ctx.print,
+          forceHint: opts.stack
+            ? "A local stack this run started keeps running: `npm run stack:down` stops it."
+            : undefined,
+        },
+      );
       const run: EmbeddedRun = await startEmbedded({
         stack: opts.stack,
         stopStack: !opts.keepStack,
@@ -104,12 +122,8 @@ export function runCommand(program: Command, ctx: CliContext): void {
         ticks++;
         if (opts.duration > 0 && elapsed >= opts.duration) void stop(0);
       }, 1000);
-      onShutdownSignal(() => void stop(0), {
-        print: ctx.print,
-        forceHint: opts.stack
-          ? "A local stack this run started keeps running: `npm run stack:down` stops it."
-          : undefined,
-      });
+      stopNow = () => void stop(0);
+      if (stopRequested) stopNow();
       run.done.catch((err) => {
         ctx.logger.fatal({ err }, "pipeline died");
         void stop(1);
