@@ -28,9 +28,14 @@ export interface StageConfig {
 
 const SECTIONS = ["scoring", "inference"] as const;
 
-/** The configuration a command runs with: the flag's file, else VERDICT_CONFIG's, else none (the defaults). */
+/** The file a command reads: the flag's, else VERDICT_CONFIG's, else none (the defaults). */
+export function configPath(flag: string | undefined, env = process.env): string | undefined {
+  return flag ?? (env.VERDICT_CONFIG?.trim() || undefined);
+}
+
+/** The configuration a command runs with: configPath's file, validated, else none (the defaults). */
 export function stageConfig(flag: string | undefined, env = process.env): StageConfig | undefined {
-  const path = flag ?? env.VERDICT_CONFIG?.trim();
+  const path = configPath(flag, env);
   return path ? loadStageConfig(path, env) : undefined;
 }
 

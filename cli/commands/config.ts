@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { stageConfig } from "../../app/config-file.ts";
+import { configPath, stageConfig } from "../../app/config-file.ts";
 import { defaultModelsDir } from "../../app/stages.ts";
 import { parseInferenceSettings } from "../../consumers/inference/index.ts";
 import { parseScoringPolicy } from "../../consumers/scoring/index.ts";
@@ -18,7 +18,7 @@ export function effectiveSettings(
   const config = stageConfig(file, env);
   const { registry: _unused, ...inference } = parseInferenceSettings(config?.inference, env);
   return {
-    file: file ?? (env.VERDICT_CONFIG?.trim() || null),
+    file: configPath(file, env) ?? null,
     modelsDir: defaultModelsDir(env),
     scoring: parseScoringPolicy(config?.scoring),
     inference,

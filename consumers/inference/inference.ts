@@ -5,7 +5,6 @@
  * stay in order; the runner emits outputs in input order. The rules pre-check runs first: a record a
  * rule decides never joins a batch.
  */
-
 import { UnrecoverableError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { silentLogger } from "../../lib/log/index.ts";
@@ -318,39 +317,31 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       screen: ScreenResult | null,
       extra: StageOutput[] = [],
       screenMs?: number,
-      contributions?: Readonly<Record<string, number>>,
-      explainMs?: number,
-    ): StageOutput[] => {
+      explained?: { contributions: Readonly<Record<string, number>>; ms: number },
+    ): StageOutput[] | Promise<StageOutput[]> => {
+      // A score a reviewer will look at is explained first (occlusion), then emitted with it.
+      if (!explained && settings.explain.contributions && explains(r.by, r.primary.score)) {
+        const from = performance.now();
+        return contributions(r.by, row, r.primary.score, logger, ctx.signal).then((c) =>
+          emit(r, screen, extra, screenMs, { contributions: c, ms: round(performance.now() - from) }),
+        );
+      }
       const timings = timingsOf(r.primary, inputAge, started);
       if (screenMs !== undefined) timings.inference_screen_ms = screenMs;
-      if (explainMs !== undefined) timings.inference_explain_ms = explainMs;
+      if (explained) timings.inference_explain_ms = explained.ms;
       const main: StageOutput = {
         topic,
         key: s.key,
-        value: scored(s, r.primary.model, r.primary.score, hits, timings, screen, contributions),
+        value: scored(s, r.primary.model, r.primary.score, hits, timings, screen, explained?.contributions),
       };
       if (r.shadows.length === 0 && extra.length === 0) return [main];
       return [main, ...extra, ...shadowOutputs(s, r.primary, r.shadows, hits, inputAge, started)];
-    };
-    /** emit(), after the occlusion contributions when the score is one a reviewer will look at. */
-    const decided = (
-      r: SlotScores,
-      screen: ScreenResult | null,
-      extra?: StageOutput[],
-      screenMs?: number,
-    ): StageOutput[] | Promise<StageOutput[]> => {
-      if (!settings.explain.contributions || !explains(r.by, r.primary.score))
-        return emit(r, screen, extra, screenMs);
-      const from = performance.now();
-      return contributions(r.by, row, r.primary.score, logger, ctx.signal).then((c) =>
-        emit(r, screen, extra, screenMs, c, round(performance.now() - from)),
-      );
     };
     const cascade = cascades.get(s.domain);
     if (!cascade)
       return slot(s.domain)
         .score(s.key, row, ctx.signal)
-        .then((r) => decided(r, null));
+        .then((r) => emit(r, null));
     return cascade.screen.score(s.key, row, ctx.signal).then((first) => {
       const p = first.primary;
       const clearBelow = cascade.cutoffs.get(p.model.version) ?? 0;
@@ -364,9 +355,7 @@ export function createInferenceStage(deps: InferenceDeps): InferenceStage {
       const screenMs = round(performance.now() - started);
       return slot(s.domain)
         .score(s.key, row, ctx.signal)
-        .then((r) =>
-          decided(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started), screenMs),
-        );
+        .then((r) => emit(r, screen, shadowOutputs(s, p, first.shadows, hits, inputAge, started), screenMs));
     });
   }
 

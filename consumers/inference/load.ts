@@ -102,6 +102,7 @@ export async function checkModelVersion(files: ModelFiles, ctx: VersionLoadConte
         );
       }
     }
+    const batching = versionBatching(files, ctx.settings);
     return {
       model: `${m.name}@${m.version}`,
       domain: m.domain,
@@ -121,14 +122,11 @@ export async function checkModelVersion(files: ModelFiles, ctx: VersionLoadConte
         }),
       ),
       clearBelow: m.screening?.clearBelow,
-      batching: (() => {
-        const b = versionBatching(files, ctx.settings);
-        return {
-          maxBatchSize: b.maxBatchSize,
-          maxQueueDelayMs: b.maxQueueDelayMs,
-          fromModel: m.serving?.batching !== undefined,
-        };
-      })(),
+      batching: {
+        maxBatchSize: batching.maxBatchSize,
+        maxQueueDelayMs: batching.maxQueueDelayMs,
+        fromModel: m.serving?.batching !== undefined,
+      },
       parity,
       syntheticRows: files.parity ? 0 : rows.length,
     };
