@@ -1,7 +1,7 @@
 /**
  * Explanations for the reasons of a flagged verdict. Where the inference stage computed occlusion
- * contributions (models on features, scores at or above the model's review threshold), the features
- * that raised the score most. Otherwise a heuristic: the features furthest from the training mean in
+ * contributions (scores at or above the model's review threshold: per feature, or per word of a text
+ * model), the inputs that raised the score most. Otherwise a heuristic: the features furthest from the training mean in
  * units of the training std (|z|), from the model's reference distribution, which says which inputs
  * are unusual for this record, not how the model weighed them.
  */
@@ -14,8 +14,8 @@ export interface ExplainOptions {
 
 /**
  * `contribution:<name>:+<Δscore>` reasons from Scored.contributions (the inference stage's occlusion:
- * how much lower the score would be with that feature at its training mean), largest first; only
- * features that raised the score by at least `minContribution`. This is how the model weighed the
+ * how much lower the score would be with that feature at its training mean, or without that word,
+ * `word:<word>`), largest first; only inputs that raised the score by at least `minContribution`. This is how the model weighed the
  * record, where unusualFeatures below only says which inputs are rare.
  */
 export function contributingFeatures(

@@ -76,11 +76,11 @@ function decide<D extends Decision>(
     decision = labels.low;
     why = `score:${f3(s)}<review:${f3(t.review)}`;
   }
-  const explained = Object.keys(scored.contributions ?? {}).length > 0;
+  // Only flagged verdicts are explained (most records approve: no work for them).
   const features =
     decision === labels.low
       ? []
-      : explained
+      : Object.keys(scored.contributions ?? {}).length > 0
         ? contributingFeatures(scored.contributions, explain)
         : unusualFeatures(scored.features, info?.reference, explain);
   return {
