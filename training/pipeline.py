@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -81,8 +80,8 @@ def run_moderation(a: argparse.Namespace, libs: dict, commit) -> None:
 
 
 def main(argv: list[str]) -> int:
+    provenance.fix_hash_seed("training.pipeline", argv)
     a = parse_args(argv)
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     libs = provenance.library_versions()
     commit = provenance.git_commit(".")
     started = time.time()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import subprocess
 import sys
@@ -53,3 +54,15 @@ def library_versions() -> dict[str, str]:
 
 def command_line() -> str:
     return " ".join(["python", "-m", "training.pipeline", *sys.argv[1:]])
+
+
+def fix_hash_seed(module: str, argv: list[str]) -> None:
+    """Re-runs `python -m <module> <argv>` with PYTHONHASHSEED=0 unless it is already so.
+
+    Converters iterate sets of strings (skl2onnx collects opset domains in one), so with Python's
+    per-process hash randomization the same code and data write model.onnx files whose bytes, and
+    so whose artifact hash, differ from run to run. The seed is read once, when the interpreter
+    starts: setting os.environ from inside the process is too late, hence the re-exec."""
+    if os.environ.get("PYTHONHASHSEED") == "0":
+        return
+    os.execve(sys.executable, [sys.executable, "-m", module, *argv], {**os.environ, "PYTHONHASHSEED": "0"})

@@ -203,3 +203,33 @@ class ModerationGraph(unittest.TestCase):
         run = lambda t: session.run(["probabilities"], {"text": np.array(t, dtype=object).reshape(-1, 1)})[0][:, 1]  # noqa: E731
         np.testing.assert_allclose(run(texts), expected, atol=1e-5)
         np.testing.assert_allclose([run([t])[0] for t in texts], expected, atol=1e-5)
+
+
+class ProvenanceTest(unittest.TestCase):
+    def test_fix_hash_seed_reruns_the_module_with_seed_zero(self):
+        """Set iteration order (skl2onnx's opset domains) follows the hash seed, which only a fresh
+        interpreter can change: the entry point re-runs itself with PYTHONHASHSEED=0, whatever it
+        was started with, so two runs write the same bytes."""
+        import os
+        import subprocess
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "probe_seed.py").write_text(
+                "import sys\nfrom training.common.provenance import fix_hash_seed\n"
+                "fix_hash_seed('probe_seed', sys.argv[1:])\nprint(sys.argv[1:], hash('verdict'))\n"
+            )
+            env = {**os.environ, "PYTHONPATH": f"{tmp}{os.pathsep}{root}"}
+
+            def run(seed: str) -> str:
+                return subprocess.run(
+                    [sys.executable, "-m", "probe_seed", "--x", "1"],
+                    env={**env, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True, cwd=tmp,
+                ).stdout
+
+            outputs = {run(seed) for seed in ("0", "1", "random", "12345")}
+        self.assertEqual(len(outputs), 1, outputs)
+        self.assertIn("['--x', '1']", outputs.pop())
