@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseInferenceSettings } from "../consumers/inference/index.ts";
 import { parseScoringPolicy } from "../consumers/scoring/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
-import { loadStageConfig, stageConfig } from "./config-file.ts";
+import { eventually } from "../lib/retry/index.ts";
+import { loadStageConfig, type StageConfig, stageConfig, watchStageConfig } from "./config-file.ts";
 import type { AppDeps } from "./deps.ts";
 import { MODELS_DIR, StageContext } from "./stages.ts";
 
@@ -69,7 +71,7 @@ describe("stage configuration file", () => {
     const policy = new StageContext({} as AppDeps, {
       state: "memory",
       policy: config.scoring,
-    }).scoringPolicy();
+    }).scoringPolicy().current;
     expect(policy.fraud.rules).toEqual({ declineAbove: 5000, approveTiny: null });
     const settings = parseInferenceSettings(config.inference, {});
     expect(settings.batching.maxBatchSize).toBe(64);
@@ -130,5 +132,101 @@ describe("the stages' model registry folder", () => {
       EXAMPLE,
     );
     vi.unstubAllEnvs();
+  });
+});
+
+/** Rewrites a followed file with a later modification time (so a poll sees it whatever the clock's grain). */
+let tick = 0;
+function rewrite(path: string, text: string): void {
+  writeFileSync(path, text);
+  const t = Date.now() / 1000 + ++tick;
+  utimesSync(path, t, t);
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  expect(await eventually(check, 5000, 10), `waiting for ${what}`).toBe(true);
+}
+
+describe("following the configuration file", () => {
+  it("reports each change of content: valid ones parsed, invalid ones refused with the setting", async () => {
+    const path = file("watched.yaml", "scoring: { version: a }\n");
+    const changes: StageConfig[] = [];
+    const refusals: string[] = [];
+    const watch = watchStageConfig(
+      path,
+      { onChange: (c) => changes.push(c), onInvalid: (e) => refusals.push(e.message) },
+      { intervalMs: 10, env: {} },
+    );
+    try {
+      rewrite(path, "scoring: { version: b }\n");
+      await until(() => changes.length === 1, "the first change");
+      expect(changes[0]!.scoring?.version).toBe("b");
+
+      rewrite(path, "scoring: { version: b }\n"); // same content, new mtime: not a change
+      rewrite(path, "scoring: { fraud: { thresholds: { review: 2 } } }\n");
+      await until(() => refusals.length === 1, "the refusal");
+      expect(refusals[0]).toMatch(/watched\.yaml: .*scoring\.fraud\.thresholds\.review/s);
+      expect(changes).toHaveLength(1);
+
+      rewrite(path, "scoring: { version: c }\n");
+      await until(() => changes.length === 2, "the fix");
+      expect(changes[1]!.scoring?.version).toBe("c");
+    } finally {
+      watch.close();
+    }
+    rewrite(path, "scoring: { version: d }\n");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(changes).toHaveLength(2); // closed: no more calls
+  });
+
+  it("a running process takes an edited scoring policy at once, reports inference edits, keeps its policy on a bad file", async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const path = file(
+      "running.yaml",
+      "scoring: { version: '1' }\ninference: { batching: { maxQueueSize: 4096 } }\n",
+    );
+    const config = loadStageConfig(path, {});
+    const shared = new StageContext({ logger } as unknown as AppDeps, {
+      state: "memory",
+      policy: config.scoring,
+      inference: config.inference,
+    });
+    const live = shared.scoringPolicy();
+    shared.watchConfig(path, { intervalMs: 10 });
+    try {
+      expect(shared.configStatus()).toEqual({ file: path, policyVersion: "1" });
+
+      rewrite(
+        path,
+        "scoring: { version: '2', fraud: { rules: { declineAbove: 500 } } }\ninference: { batching: { maxQueueSize: 4096 } }\n",
+      );
+      await until(() => live.current.version === "2", "the reload");
+      expect(live.current.fraud.rules.declineAbove).toBe(500);
+      expect(shared.configStatus()).toMatchObject({ policyVersion: "2", lastReload: { successful: true } });
+      expect(lines.map((l) => l.msg)).toEqual([expect.stringMatching(/^scoring policy reloaded/)]);
+
+      rewrite(
+        path,
+        "scoring: { version: '2', fraud: { rules: { declineAbove: 400 } } }\ninference: { batching: { maxQueueSize: 64 } }\n",
+      );
+      await until(() => live.current.fraud.rules.declineAbove === 400, "the second reload");
+      expect(lines.slice(1).map((l) => [l.level, l.msg])).toEqual([
+        [30, expect.stringMatching(/^scoring policy reloaded/)],
+        [40, expect.stringMatching(/scoring\.version did not/)],
+        [40, expect.stringMatching(/inference section .* applies at the next start/)],
+      ]);
+
+      rewrite(path, "scoring: { version: '3', fraud: { rules: { declineAbove: -1 } } }\n");
+      await until(() => shared.configStatus().lastReload?.successful === false, "the refusal");
+      expect(live.current.version).toBe("2");
+      expect(live.current.fraud.rules.declineAbove).toBe(400);
+      expect(lines.at(-1)).toMatchObject({
+        level: 50,
+        msg: expect.stringMatching(/refused: the stages keep/),
+      });
+    } finally {
+      await shared.close();
+    }
   });
 });

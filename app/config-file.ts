@@ -2,8 +2,10 @@
  * The stage configuration file (`--config <file>` on `verdict run` and `verdict stage`, or
  * VERDICT_CONFIG): the scoring policy (rules, thresholds, explanations) and the inference settings
  * (models per domain, canary, shadow, cascade screen, providers, batching) as data, in YAML or JSON.
- * Read and validated once at start-up; every error names the file and the setting. Connections stay
- * in the environment (KAFKA_BROKERS etc.), as in the rest of Verdict.
+ * Validated at start-up; every error names the file and the setting. Connections stay in the
+ * environment (KAFKA_BROKERS etc.), as in the rest of Verdict. While a stage runs, watchStageConfig
+ * notices edits of the file (a Kubernetes ConfigMap update included): the scoring section applies
+ * hot (app/stages.ts), an invalid file is refused and the running configuration kept.
  *
  *   scoring:                      # consumers/scoring/README.md, "Policy options"
  *     fraud:
@@ -14,7 +16,7 @@
  *
  * `infra/config/verdict.example.yaml` lists every setting with its default.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, type Stats, unwatchFile, watchFile } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { type InferenceSettingsInput, parseInferenceSettings } from "../consumers/inference/index.ts";
@@ -41,16 +43,26 @@ export function stageConfig(flag: string | undefined, env = process.env): StageC
 
 /** Reads and validates a stage configuration file. */
 export function loadStageConfig(path: string, env = process.env): StageConfig {
-  const file = resolve(path);
-  const refuse = (message: string): never => {
-    throw new VerdictError("VERDICT_ERR_CONFIG", `${file}: ${message}`);
-  };
-  let text = "";
+  return parseStageConfig(readConfigText(resolve(path)), resolve(path), env);
+}
+
+function refusal(file: string, message: string): VerdictError {
+  return new VerdictError("VERDICT_ERR_CONFIG", `${file}: ${message}`);
+}
+
+function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
-    refuse(`cannot read the configuration file (${errorMessage(err)})`);
+    throw refusal(file, `cannot read the configuration file (${errorMessage(err)})`);
   }
+}
+
+/** Validates a configuration file's text; errors name `file`. */
+export function parseStageConfig(text: string, file: string, env = process.env): StageConfig {
+  const refuse = (message: string): never => {
+    throw refusal(file, message);
+  };
   let doc: unknown;
   try {
     doc = parse(text) ?? {}; // YAML 1.2; JSON is YAML too
@@ -87,4 +99,54 @@ export function loadStageConfig(path: string, env = process.env): StageConfig {
     refuse(errorMessage(err));
   }
   return config;
+}
+
+export interface ConfigWatchHandlers {
+  /** The file changed and is valid. */
+  onChange(config: StageConfig): void;
+  /** The file changed and cannot be read or is invalid (the error names the file and the setting). */
+  onInvalid(err: VerdictError): void;
+}
+
+/**
+ * Calls a handler each time the file's content changes. Polls the file's status (fs.watchFile)
+ * rather than subscribing to inotify events: editors save by renaming and Kubernetes swaps a
+ * ConfigMap's files by a symlink, both of which an fs.watch on the old file misses. The content is
+ * compared too, so a touch or an unchanged rewrite calls nothing. Does not keep the process alive.
+ */
+export function watchStageConfig(
+  path: string,
+  handlers: ConfigWatchHandlers,
+  options: { intervalMs?: number; env?: NodeJS.ProcessEnv } = {},
+): { close(): void } {
+  const file = resolve(path);
+  let last: string | undefined;
+  try {
+    last = readFileSync(file, "utf8");
+  } catch {
+    last = undefined; // unreadable now: the first readable content counts as a change
+  }
+  const listener = (curr: Stats, prev: Stats) => {
+    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+    let text: string;
+    try {
+      text = readConfigText(file);
+    } catch (err) {
+      last = undefined;
+      handlers.onInvalid(err as VerdictError);
+      return;
+    }
+    if (text === last) return;
+    last = text;
+    let config: StageConfig;
+    try {
+      config = parseStageConfig(text, file, options.env ?? process.env);
+    } catch (err) {
+      handlers.onInvalid(err as VerdictError);
+      return;
+    }
+    handlers.onChange(config);
+  };
+  watchFile(file, { interval: options.intervalMs ?? 2000, persistent: false }, listener);
+  return { close: () => unwatchFile(file, listener) };
 }

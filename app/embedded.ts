@@ -61,6 +61,8 @@ export interface EmbeddedOptions {
   auditTopics?: boolean;
   /** Scoring policy and inference settings (a configuration file's, app/config-file.ts). Default: none. */
   config?: StageConfig;
+  /** The file `config` came from: followed while the pipeline runs (StageContext.watchConfig). */
+  configFile?: string;
 }
 
 export interface EmbeddedRun {
@@ -108,8 +110,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     policy: options.config?.scoring,
     inference: options.config?.inference,
   });
+  if (options.configFile) shared.watchConfig(options.configFile);
   const observability = createObservability(deps, {
     name: "embedded",
+    config: () => shared.configStatus(),
     http: options.http,
     webhooks: true,
     logger: options.logger,

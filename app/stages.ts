@@ -2,8 +2,10 @@
  * Which stages exist and how each is built from the app's ports. Split mode runs one of these per
  * consumer group; fused mode chains several with fuse(). Same stage code either way. Stages of one
  * process share what must agree: one feature store, one model registry, one scoring policy (the
- * rules pre-check in inference and the decisions in scoring read the same policy).
+ * rules pre-check in inference and the decisions in scoring read the same policy, replaced in place
+ * when the configuration file it came from changes).
  */
+import { isDeepStrictEqual } from "node:util";
 import {
   createFeatureStage,
   FEATURE_SET,
@@ -24,14 +26,16 @@ import type { Stage } from "../consumers/runtime/index.ts";
 import {
   createRuleGate,
   createScoringStage,
+  LivePolicy,
   parseScoringPolicy,
   registryCatalog,
-  type ScoringPolicy,
   type ScoringPolicyInput,
 } from "../consumers/scoring/index.ts";
 import { VerdictError } from "../lib/errors/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
+import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
 import { TOPIC_PREFIX } from "../topology/index.ts";
+import { type StageConfig, watchStageConfig } from "./config-file.ts";
 import type { AppDeps } from "./deps.ts";
 
 export const MODELS_DIR = packagePath("models");
@@ -61,7 +65,9 @@ export interface StageBuildOptions {
 export class StageContext {
   private store?: FeatureStore;
   private registry?: ModelRegistry;
-  private policy?: ScoringPolicy;
+  private policy?: LivePolicy;
+  private watch?: { close(): void };
+  private status: ConfigStatus = {};
 
   constructor(
     readonly deps: AppDeps,
@@ -90,12 +96,74 @@ export class StageContext {
     return this.registry;
   }
 
-  scoringPolicy(): ScoringPolicy {
-    this.policy ??= parseScoringPolicy(this.options.policy);
+  /** The one policy of the process (rules pre-check and decisions); a reloaded file replaces it. */
+  scoringPolicy(): LivePolicy {
+    this.policy ??= new LivePolicy(this.options.policy);
     return this.policy;
   }
 
+  /**
+   * Follows the configuration file the stages were built from: an edited scoring section replaces
+   * the policy from the next record (no restart); edited inference settings are reported, and apply
+   * at the next start; a file that cannot be read or is invalid is refused, the running configuration
+   * kept. `verdict_config_last_reload_successful` says how the last change went.
+   */
+  watchConfig(file: string, options: { intervalMs?: number } = {}): void {
+    const logger = this.deps.logger.child({ component: "config", file });
+    this.watch?.close();
+    this.status = { file };
+    this.watch = watchStageConfig(
+      file,
+      {
+        onChange: (config) => this.applyConfig(config, logger),
+        onInvalid: (err) => {
+          this.status = { ...this.status, lastReload: { successful: false, at: Date.now() } };
+          logger.error(
+            { err: err.message },
+            "configuration file changed but is refused: the stages keep the configuration they run with; fix the file to apply it",
+          );
+        },
+      },
+      options,
+    );
+  }
+
+  /** What the config gauges report (observability/metrics/config-gauges.ts). */
+  configStatus(): ConfigStatus & { policyVersion: string } {
+    return { ...this.status, policyVersion: this.scoringPolicy().current.version };
+  }
+
+  private applyConfig(config: StageConfig, logger: AppDeps["logger"]): void {
+    const live = this.scoringPolicy();
+    const before = live.current;
+    const next = parseScoringPolicy(config.scoring);
+    if (!isDeepStrictEqual(next, before)) {
+      live.replace(next);
+      logger.info(
+        { from: before.version, to: next.version },
+        "scoring policy reloaded: it decides from the next record",
+      );
+      if (next.version === before.version) {
+        logger.warn(
+          { version: next.version },
+          "the scoring policy changed but scoring.version did not: rule-decided verdicts cannot tell the two apart; give the new policy a new version",
+        );
+      }
+    }
+    if (!isDeepStrictEqual(config.inference ?? {}, this.options.inference ?? {})) {
+      logger.warn(
+        "the inference section of the configuration file differs from the one the stages started with: it applies at the next start (restart the stages; `verdict models activate` switches versions without one)",
+      );
+    }
+    this.status = {
+      ...this.status,
+      lastReload: { successful: true, at: Date.now() },
+      lastSuccessAt: Date.now(),
+    };
+  }
+
   async close(): Promise<void> {
+    this.watch?.close();
     await this.store?.close();
   }
 }

@@ -30,6 +30,7 @@ export {
   httpOptionsFromEnv,
   type ObservabilityServer,
 } from "./http/server.ts";
+export { type ConfigStatus, registerConfigGauges } from "./metrics/config-gauges.ts";
 export { findInferenceStage, registerInferenceGauges } from "./metrics/inference-gauges.ts";
 export {
   computeLag,

@@ -28,6 +28,7 @@ import {
   type ModelAdmin,
   type ObservabilityServer,
 } from "./http/server.ts";
+import { type ConfigStatus, registerConfigGauges } from "./metrics/config-gauges.ts";
 import { findInferenceStage, registerInferenceGauges } from "./metrics/inference-gauges.ts";
 import { createLagMonitor, type LagMonitor, type LagTarget } from "./metrics/lag.ts";
 import {
@@ -58,6 +59,8 @@ export interface ObservabilityOptions {
   lagIntervalMs?: number;
   /** Node process metrics. Default true. */
   processMetrics?: boolean;
+  /** The configuration file's reload state and the deciding policy version (StageContext.configStatus). */
+  config?: () => ConfigStatus;
   logger?: Logger;
 }
 
@@ -83,6 +86,7 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
   const registry = createMetricsRegistry({ processMetrics: options.processMetrics });
   const metrics = createPipelineMetrics(registry);
   metrics.build.set({ version: process.env.npm_package_version ?? "dev", node: process.version }, 1);
+  if (options.config) registerConfigGauges(registry, options.config);
   const instrumentation = createRunnerListener(metrics);
   const driftOptions = parseDriftOptions(options.drift);
   const observers: StageObserver[] = [stageMetricsObserver(metrics)];

@@ -131,15 +131,7 @@ export async function publishVerdicts(verdicts: FraudVerdict[]): Promise<Map<str
   return at;
 }
 
-/** Polls until `check` is true or the time is up; returns whether it became true. */
-export async function eventually(check: () => boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return check();
-}
+export { eventually } from "../lib/retry/index.ts";
 
 /** A logger for the service under test: silent unless WEBHOOK_TEST_LOG=<level>; `lines` keeps what it wrote. */
 export function captureLogger(): { logger: Logger; lines: string[] } {

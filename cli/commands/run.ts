@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { stageConfig } from "../../app/config-file.ts";
+import { configPath, stageConfig } from "../../app/config-file.ts";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli/index.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
@@ -66,6 +66,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
         seed: opts.seed,
         auditTopics: opts.auditTopics === true,
         config,
+        configFile: configPath(opts.config),
         print: ctx.print,
         logger: ctx.logger,
         http:

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { stageConfig } from "../../app/config-file.ts";
+import { configPath, stageConfig } from "../../app/config-file.ts";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { describeServing } from "../../consumers/inference/index.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
@@ -80,8 +80,11 @@ export function stageCommand(program: Command, ctx: CliContext): void {
         policy: config?.scoring,
         inference: config?.inference,
       });
+      const file = configPath(opts.config);
+      if (file) shared.watchConfig(file);
       const http = httpOptionsFromEnv();
       const observability = createObservability(deps, {
+        config: () => shared.configStatus(),
         name: names.join(opts.fused ? "+" : ","),
         http: opts.httpPort === undefined ? http : { ...http, port: opts.httpPort },
         redis: opts.state === "redis",

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { envBool, envInt } from "../../lib/config/index.ts";
-import { VerdictError } from "../../lib/errors/index.ts";
+import { settingPath, VerdictError } from "../../lib/errors/index.ts";
 
 /** Execution providers onnxruntime-node knows (not all are bundled everywhere; the chain finds out). */
 export const KNOWN_PROVIDERS = ["cuda", "tensorrt", "webgpu", "dml", "coreml", "xnnpack", "cpu"] as const;
@@ -202,7 +202,7 @@ export function parseInferenceSettings(
   const parsed = inferenceSettingsSchema.safeParse(withEnv);
   if (!parsed.success) {
     const lines = parsed.error.issues
-      .map((i) => `  - inference.${i.path.join(".")}: ${i.message}`)
+      .map((i) => `  - ${settingPath("inference", i.path)}: ${i.message}`)
       .join("\n");
     throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid inference settings:\n${lines}`);
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { VerdictError } from "../../lib/errors/index.ts";
+import { settingPath, VerdictError } from "../../lib/errors/index.ts";
 
 export const ingestSettingsSchema = z
   .object({
@@ -31,7 +31,9 @@ export type IngestSettings = z.infer<typeof ingestSettingsSchema>;
 export function parseIngestSettings(input: unknown): Readonly<IngestSettings> {
   const parsed = ingestSettingsSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ingest.${i.path.join(".")}: ${i.message}`).join("\n");
+    const lines = parsed.error.issues
+      .map((i) => `  - ${settingPath("ingest", i.path)}: ${i.message}`)
+      .join("\n");
     throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid ingest settings:\n${lines}`);
   }
   return Object.freeze(parsed.data);

@@ -1,5 +1,6 @@
 export { type ModelCatalog, type ModelInfo, registryCatalog } from "./catalog.ts";
 export { type ExplainOptions, unusualFeatures } from "./explain.ts";
+export { LivePolicy, livePolicy } from "./live-policy.ts";
 export {
   type FraudPolicy,
   fraudPolicySchema,

@@ -4,7 +4,7 @@
  * the band between review and decline/block goes to a human). Every option documents its default.
  */
 import { z } from "zod";
-import { VerdictError } from "../../lib/errors/index.ts";
+import { settingPath, VerdictError } from "../../lib/errors/index.ts";
 
 const probability = z.number().min(0).max(1);
 
@@ -107,7 +107,9 @@ export type ModerationPolicy = ScoringPolicy["moderation"];
 export function parseScoringPolicy(input: unknown): Readonly<ScoringPolicy> {
   const parsed = scoringPolicySchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - scoring.${i.path.join(".")}: ${i.message}`).join("\n");
+    const lines = parsed.error.issues
+      .map((i) => `  - ${settingPath("scoring", i.path)}: ${i.message}`)
+      .join("\n");
     throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid scoring policy:\n${lines}`);
   }
   return Object.freeze(parsed.data);

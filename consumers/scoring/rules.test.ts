@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PostFeatures, TransactionFeatures } from "../../schemas/generated/types.ts";
+import { LivePolicy } from "./live-policy.ts";
 import { parseScoringPolicy } from "./options.ts";
 import { createRuleGate, parseHit } from "./rules.ts";
 
@@ -142,5 +143,27 @@ describe("cascade rules (the pre-check the inference stage runs)", () => {
     });
     expect(parseHit("weird")).toBeUndefined();
     expect(parseHit("x:MAYBE")).toBeUndefined();
+  });
+
+  it("a replaced LivePolicy's rules gate the next record, under its version", () => {
+    const live = new LivePolicy();
+    const liveGate = createRuleGate(live);
+    expect(liveGate.fraud!(tx(6000)).decided).toBe(false); // declineAbove 10,000 by default
+    live.replace({ version: "limits-2", fraud: { rules: { declineAbove: 5000 } } });
+    expect(liveGate.fraud!(tx(6000))).toMatchObject({
+      decided: true,
+      score: 1,
+      ruleSet: { name: "fraud-rules", version: "limits-2" },
+    });
+  });
+
+  it("an invalid replacement is refused, naming the setting, and the current policy stays", () => {
+    const live = new LivePolicy({ version: "1" });
+    expect(() => live.replace({ versio: "2" } as never)).toThrow(/- scoring: Unrecognized key: "versio"/);
+    expect(() => live.replace({ fraud: { thresholds: { review: 2 } } } as never)).toThrow(
+      /scoring\.fraud\.thresholds\.review/,
+    );
+    expect(live.current.version).toBe("1");
+    expect(live.current.fraud.thresholds.review).toBe(0.5);
   });
 });

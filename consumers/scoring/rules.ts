@@ -7,6 +7,7 @@
  */
 import type { PostFeatures, TransactionFeatures } from "../../schemas/generated/types.ts";
 import type { PreCheck, RuleOutcome } from "../inference/index.ts";
+import { type LivePolicy, livePolicy } from "./live-policy.ts";
 import type { FraudPolicy, ModerationPolicy, ScoringPolicy } from "./options.ts";
 
 export type FraudDecision = "APPROVE" | "REVIEW" | "DECLINE";
@@ -110,14 +111,18 @@ function outcome(hits: RuleHit[], ruleSet: RuleOutcome["ruleSet"]): RuleOutcome 
   };
 }
 
-/** The rules pre-check for the inference stage: decided records skip the model. */
-export function createRuleGate(policy: ScoringPolicy): PreCheck {
+/** The rules pre-check for the inference stage: decided records skip the model. A LivePolicy's
+ * replacement applies from the next record. */
+export function createRuleGate(policy: LivePolicy | ScoringPolicy): PreCheck {
+  const live = livePolicy(policy);
   return {
-    fraud: (tx) => outcome(fraudRules(tx, policy.fraud), { name: "fraud-rules", version: policy.version }),
-    moderation: (post) =>
-      outcome(moderationRules(post, policy.moderation), {
-        name: "moderation-rules",
-        version: policy.version,
-      }),
+    fraud: (tx) => {
+      const p = live.current;
+      return outcome(fraudRules(tx, p.fraud), { name: "fraud-rules", version: p.version });
+    },
+    moderation: (post) => {
+      const p = live.current;
+      return outcome(moderationRules(post, p.moderation), { name: "moderation-rules", version: p.version });
+    },
   };
 }

@@ -12,6 +12,7 @@ import { FakeRuntime } from "../inference/testing/fake-runtime.ts";
 import { FIXTURE_FRAUD_FEATURES, post, tempModels, transaction } from "../inference/testing/fixtures.ts";
 import { fuse, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
 import { registryCatalog } from "./catalog.ts";
+import { LivePolicy } from "./live-policy.ts";
 import { parseScoringPolicy } from "./options.ts";
 import { createRuleGate } from "./rules.ts";
 import { createScoringStage } from "./scoring.ts";
@@ -124,6 +125,23 @@ describe("scoring stage", () => {
       )
     )[0]!.value as FraudVerdict;
     expect(unknown.decision).toBe("DECLINE"); // not in the registry: the policy's thresholds
+  });
+
+  it("a replaced LivePolicy decides the next record (a reloaded configuration file)", async () => {
+    const live = new LivePolicy({ fraud: { useModelThresholds: false } });
+    const stage = createScoringStage({ policy: live });
+    const decide = async (score: number) =>
+      (
+        (await handler(stage, TOPICS.transactionScored)(scored({ score }), ctx("cust-1")))[0]!
+          .value as FraudVerdict
+      ).decision;
+    expect(await decide(0.6)).toBe("REVIEW"); // defaults: review 0.5, decline 0.8
+    live.replace({
+      version: "2",
+      fraud: { useModelThresholds: false, thresholds: { review: 0.3, decline: 0.55 } },
+    });
+    expect(await decide(0.6)).toBe("DECLINE");
+    expect(stage.policy.version).toBe("2");
   });
 });
 

@@ -14,13 +14,15 @@ import type {
 import { TOPICS } from "../../topology/index.ts";
 import { input, isPromise, type Stage, type StageContext, type StageOutput } from "../runtime/index.ts";
 import type { ModelCatalog, ModelInfo } from "./catalog.ts";
-import { parseScoringPolicy, type ScoringPolicy, type ScoringPolicyInput } from "./options.ts";
+import { type LivePolicy, livePolicy } from "./live-policy.ts";
+import type { ScoringPolicy, ScoringPolicyInput } from "./options.ts";
 import { decideFraud, decideModeration, type PolicyResult } from "./policy.ts";
 import type { Decision } from "./rules.ts";
 
 export interface ScoringDeps {
-  /** The policy (zod-validated here). Default: the defaults of options.ts. */
-  policy?: ScoringPolicyInput | ScoringPolicy;
+  /** The policy (zod-validated here), or a LivePolicy whose replacements apply from the next record.
+   * Default: the defaults of options.ts. */
+  policy?: LivePolicy | ScoringPolicyInput | ScoringPolicy;
   /** Thresholds and reference distributions per model version. Default: none (policy thresholds). */
   catalog?: ModelCatalog;
   logger?: Logger;
@@ -31,7 +33,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export function createScoringStage(
   deps: ScoringDeps = {},
 ): Stage & { readonly policy: Readonly<ScoringPolicy> } {
-  const policy = parseScoringPolicy(deps.policy);
+  const live = livePolicy(deps.policy);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "scoring" });
 
   function timings(
@@ -118,12 +120,14 @@ export function createScoringStage(
     concurrency: "per-key",
     stateless: true,
     produces: [TOPICS.fraudVerdicts, TOPICS.moderationVerdicts, TOPICS.reviewRequests],
-    policy,
+    get policy() {
+      return live.current;
+    },
     inputs: [
       input(TOPICS.transactionScored, (scored, ctx) => {
         const started = performance.now();
         return withInfo(scored, (modelInfo) => {
-          const result = decideFraud(scored, policy.fraud, modelInfo);
+          const result = decideFraud(scored, live.current.fraud, modelInfo);
           if (result.decision !== "APPROVE") {
             logger.debug(
               { eventId: scored.eventId, decision: result.decision, by: result.decidedBy },
@@ -143,7 +147,7 @@ export function createScoringStage(
             scored,
             ctx,
             started,
-            decideModeration(scored, policy.moderation, modelInfo),
+            decideModeration(scored, live.current.moderation, modelInfo),
             TOPICS.moderationVerdicts,
             {
               postId: scored.subjectId,

@@ -71,3 +71,8 @@ export function errorCode(err: unknown): string {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A validation issue's setting, under `root` ("scoring" → "scoring.fraud.rules"; the root itself for a key it does not know). */
+export function settingPath(root: string, path: readonly PropertyKey[]): string {
+  return path.length === 0 ? root : `${root}.${path.map(String).join(".")}`;
+}

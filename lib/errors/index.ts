@@ -4,6 +4,7 @@ export {
   errorMessage,
   isProgrammingError,
   isRetriable,
+  settingPath,
   UnrecoverableError,
   VerdictError,
   type VerdictErrorOptions,

@@ -1,1 +1,1 @@
-export { type BackoffName, backoffDelay, type RetryOptions, retry, sleep } from "./retry.ts";
+export { type BackoffName, backoffDelay, eventually, type RetryOptions, retry, sleep } from "./retry.ts";

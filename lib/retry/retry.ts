@@ -83,3 +83,13 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     { cause: lastError, retriable: false, context: { attempts } },
   );
 }
+
+/** Polls until `check` is true or the time is up; returns whether it became true. */
+export async function eventually(check: () => boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(everyMs);
+  }
+  return check();
+}

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { envBool } from "../../lib/config/index.ts";
-import { VerdictError } from "../../lib/errors/index.ts";
+import { settingPath, VerdictError } from "../../lib/errors/index.ts";
 
 /** Records per count window when neither the options nor the reference choose a window. */
 export const DEFAULT_WINDOW_SIZE = 2000;
@@ -92,7 +92,9 @@ export function parseDriftOptions(
   }
   const parsed = driftOptionsSchema.safeParse({ ...merged, ...input });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - drift.${i.path.join(".")}: ${i.message}`).join("\n");
+    const lines = parsed.error.issues
+      .map((i) => `  - ${settingPath("drift", i.path)}: ${i.message}`)
+      .join("\n");
     throw new VerdictError("VERDICT_ERR_CONFIG", `Invalid drift settings (VERDICT_DRIFT_*):\n${lines}`);
   }
   return Object.freeze(parsed.data);
