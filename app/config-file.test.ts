@@ -5,12 +5,13 @@ import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseInferenceSettings } from "../consumers/inference/index.ts";
+import { tempModels } from "../consumers/inference/testing/fixtures.ts";
 import { parseScoringPolicy } from "../consumers/scoring/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
 import { eventually } from "../lib/retry/index.ts";
 import { loadStageConfig, type StageConfig, stageConfig, watchStageConfig } from "./config-file.ts";
 import type { AppDeps } from "./deps.ts";
-import { MODELS_DIR, StageContext } from "./stages.ts";
+import { buildStage, MODELS_DIR, StageContext } from "./stages.ts";
 
 const EXAMPLE = packagePath("infra/config/verdict.example.yaml");
 const dir = mkdtempSync(join(tmpdir(), "verdict-config-"));
@@ -214,7 +215,12 @@ describe("following the configuration file", () => {
       expect(lines.slice(1).map((l) => [l.level, l.msg])).toEqual([
         [30, expect.stringMatching(/^scoring policy reloaded/)],
         [40, expect.stringMatching(/scoring\.version did not/)],
-        [40, expect.stringMatching(/inference section .* applies at the next start/)],
+        [
+          40,
+          expect.stringMatching(
+            /inference settings .* beyond canary and shadow versions: they apply at the next start/,
+          ),
+        ],
       ]);
 
       rewrite(path, "scoring: { version: '3', fraud: { rules: { declineAbove: -1 } } }\n");
@@ -225,6 +231,43 @@ describe("following the configuration file", () => {
         level: 50,
         msg: expect.stringMatching(/refused: the stages keep/),
       });
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it("a served model's canary and shadow versions follow the file; a version that cannot load is refused", async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const models = await tempModels({ parity: false });
+    const path = file("rollout.yaml", "inference: { models: { fraud: { name: fraud-lr } } }\n");
+    const shared = new StageContext({ logger } as unknown as AppDeps, {
+      state: "memory",
+      modelsDir: models,
+      inference: loadStageConfig(path, {}).inference,
+    });
+    buildStage("inference", shared); // built, not started: the registry is what the file changes
+    shared.watchConfig(path, { intervalMs: 10 });
+    try {
+      rewrite(
+        path,
+        "inference: { models: { fraud: { name: fraud-lr, canary: { version: 1.1.0, percent: 25 } } } }\n",
+      );
+      await until(() => shared.models().rollout("fraud-lr").canary !== undefined, "the canary");
+      expect(shared.models().rollout("fraud-lr")).toEqual({
+        canary: { version: "1.1.0", percent: 25 },
+        shadow: [],
+      });
+
+      rewrite(path, "inference: { models: { fraud: { name: fraud-lr, shadow: [1.1.0] } } }\n");
+      await until(() => shared.models().rollout("fraud-lr").shadow.length === 1, "the shadow");
+      expect(shared.models().rollout("fraud-lr")).toEqual({ shadow: ["1.1.0"] });
+      expect(lines.filter((l) => l.level >= 40)).toEqual([]); // nothing else changed: no restart asked
+
+      rewrite(path, "inference: { models: { fraud: { name: fraud-lr, shadow: [9.9.9] } } }\n");
+      await until(() => shared.configStatus().lastReload?.successful === false, "the refusal");
+      expect(shared.models().rollout("fraud-lr")).toEqual({ shadow: ["1.1.0"] });
+      expect(lines.at(-1)).toMatchObject({ level: 50, msg: "configuration file change not applied" });
     } finally {
       await shared.close();
     }

@@ -16,7 +16,7 @@
  *
  * `infra/config/verdict.example.yaml` lists every setting with its default.
  */
-import { readFileSync, type Stats, unwatchFile, watchFile } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { type InferenceSettingsInput, parseInferenceSettings } from "../consumers/inference/index.ts";
@@ -109,10 +109,11 @@ export interface ConfigWatchHandlers {
 }
 
 /**
- * Calls a handler each time the file's content changes. Polls the file's status (fs.watchFile)
- * rather than subscribing to inotify events: editors save by renaming and Kubernetes swaps a
- * ConfigMap's files by a symlink, both of which an fs.watch on the old file misses. The content is
- * compared too, so a touch or an unchanged rewrite calls nothing. Does not keep the process alive.
+ * Calls a handler each time the file's content changes. Polls the file's status every `intervalMs`
+ * (2 s) rather than subscribing to inotify events: editors save by renaming and Kubernetes swaps a
+ * ConfigMap's files by a symlink, both of which an fs.watch on the old file misses. The status is
+ * taken before the content, so a change in between is seen at the next poll; the content is compared
+ * too, so a touch or an unchanged rewrite calls nothing. Does not keep the process alive.
  */
 export function watchStageConfig(
   path: string,
@@ -120,14 +121,25 @@ export function watchStageConfig(
   options: { intervalMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): { close(): void } {
   const file = resolve(path);
+  const signature = () => {
+    try {
+      const s = statSync(file);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return "missing";
+    }
+  };
+  let seen = signature();
   let last: string | undefined;
   try {
     last = readFileSync(file, "utf8");
   } catch {
     last = undefined; // unreadable now: the first readable content counts as a change
   }
-  const listener = (curr: Stats, prev: Stats) => {
-    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+  const poll = () => {
+    const now = signature();
+    if (now === seen) return;
+    seen = now;
     let text: string;
     try {
       text = readConfigText(file);
@@ -147,6 +159,7 @@ export function watchStageConfig(
     }
     handlers.onChange(config);
   };
-  watchFile(file, { interval: options.intervalMs ?? 2000, persistent: false }, listener);
-  return { close: () => unwatchFile(file, listener) };
+  const timer = setInterval(poll, options.intervalMs ?? 2000);
+  timer.unref();
+  return { close: () => clearInterval(timer) };
 }

@@ -18,8 +18,11 @@ import {
 } from "../consumers/features/index.ts";
 import {
   createInferenceStage,
+  type InferenceSettings,
   type InferenceSettingsInput,
   ModelRegistry,
+  type ModelSlotSettings,
+  parseInferenceSettings,
 } from "../consumers/inference/index.ts";
 import { createIngestStage, memoryDedupe, redisDedupe } from "../consumers/ingest/index.ts";
 import type { Stage } from "../consumers/runtime/index.ts";
@@ -31,7 +34,7 @@ import {
   registryCatalog,
   type ScoringPolicyInput,
 } from "../consumers/scoring/index.ts";
-import { VerdictError } from "../lib/errors/index.ts";
+import { errorMessage, VerdictError } from "../lib/errors/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
 import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
 import { TOPIC_PREFIX } from "../topology/index.ts";
@@ -68,6 +71,11 @@ export class StageContext {
   private policy?: LivePolicy;
   private watch?: { close(): void };
   private status: ConfigStatus = {};
+  /** The inference settings the stages started with, and the file's latest (whose rollouts applied). */
+  private inference?: { started: InferenceSettings; latest: InferenceSettings };
+  /** Set when an inference stage is built here: only then do the file's rollouts concern this process. */
+  servesModels = false;
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(
     readonly deps: AppDeps,
@@ -104,9 +112,10 @@ export class StageContext {
 
   /**
    * Follows the configuration file the stages were built from: an edited scoring section replaces
-   * the policy from the next record (no restart); edited inference settings are reported, and apply
-   * at the next start; a file that cannot be read or is invalid is refused, the running configuration
-   * kept. `verdict_config_last_reload_successful` says how the last change went.
+   * the policy from the next record (no restart); an edited rollout of a served model (its canary,
+   * its shadow versions) applies as `verdict models canary|shadow` would; other inference settings
+   * are reported, and apply at the next start; a file that cannot be read or is invalid is refused,
+   * the running configuration kept. `verdict_config_last_reload_successful` says how it went.
    */
   watchConfig(file: string, options: { intervalMs?: number } = {}): void {
     const logger = this.deps.logger.child({ component: "config", file });
@@ -115,7 +124,15 @@ export class StageContext {
     this.watch = watchStageConfig(
       file,
       {
-        onChange: (config) => this.applyConfig(config, logger),
+        onChange: (config) => {
+          // One change at a time: a rollout loads model files, and the next edit waits for it.
+          this.applying = this.applying
+            .then(() => this.applyConfig(config, logger))
+            .catch((err: unknown) => {
+              this.status = { ...this.status, lastReload: { successful: false, at: Date.now() } };
+              logger.error({ err: errorMessage(err) }, "configuration file change not applied");
+            });
+        },
         onInvalid: (err) => {
           this.status = { ...this.status, lastReload: { successful: false, at: Date.now() } };
           logger.error(
@@ -133,7 +150,7 @@ export class StageContext {
     return { ...this.status, policyVersion: this.scoringPolicy().current.version };
   }
 
-  private applyConfig(config: StageConfig, logger: AppDeps["logger"]): void {
+  private async applyConfig(config: StageConfig, logger: AppDeps["logger"]): Promise<void> {
     const live = this.scoringPolicy();
     const before = live.current;
     const next = parseScoringPolicy(config.scoring);
@@ -150,11 +167,7 @@ export class StageContext {
         );
       }
     }
-    if (!isDeepStrictEqual(config.inference ?? {}, this.options.inference ?? {})) {
-      logger.warn(
-        "the inference section of the configuration file differs from the one the stages started with: it applies at the next start (restart the stages; `verdict models activate` switches versions without one)",
-      );
-    }
+    await this.applyInference(config, logger);
     this.status = {
       ...this.status,
       lastReload: { successful: true, at: Date.now() },
@@ -162,10 +175,45 @@ export class StageContext {
     };
   }
 
+  /** Rollouts (canary, shadow) of the models the stages serve apply now; the rest is reported. */
+  private async applyInference(config: StageConfig, logger: AppDeps["logger"]): Promise<void> {
+    const started = parseInferenceSettings(this.options.inference);
+    this.inference ??= { started, latest: started };
+    const next = parseInferenceSettings(config.inference);
+    if (!isDeepStrictEqual(withoutRollouts(next), withoutRollouts(this.inference.started))) {
+      logger.warn(
+        "inference settings in the configuration file differ from those the stages started with, beyond canary and shadow versions: they apply at the next start (restart the stages; `verdict models activate` switches versions without one)",
+      );
+    }
+    if (!this.servesModels) return;
+    for (const [domain, slot] of Object.entries(next.models) as [Domain, ModelSlotSettings][]) {
+      const served = this.inference.started.models[domain];
+      const before = this.inference.latest.models[domain];
+      if (served?.name !== slot.name) continue; // not served under this name: at the next start
+      if (before && isDeepStrictEqual(rolloutOf(before), rolloutOf(slot))) continue;
+      await this.models().setRollout(slot.name, rolloutOf(slot)); // refuses versions it cannot load
+      logger.info({ model: slot.name, ...rolloutOf(slot) }, "model rollout set from the configuration file");
+    }
+    this.inference.latest = next;
+  }
+
   async close(): Promise<void> {
     this.watch?.close();
+    await this.applying;
     await this.store?.close();
   }
+}
+
+type Domain = keyof InferenceSettings["models"];
+
+/** A model's rollout as the registry holds it: its canary and shadow versions. */
+function rolloutOf(slot: ModelSlotSettings) {
+  return { ...(slot.canary ? { canary: slot.canary } : {}), shadow: slot.shadow };
+}
+
+function withoutRollouts(settings: InferenceSettings) {
+  const models = Object.entries(settings.models).map(([d, { canary: _c, shadow: _s, ...slot }]) => [d, slot]);
+  return { ...settings, models: Object.fromEntries(models) };
 }
 
 type Builder = (ctx: StageContext) => Stage;
@@ -184,15 +232,17 @@ const builders = new Map<string, Builder>([
   ["features", (ctx) => createFeatureStage({ store: ctx.featureStore() })],
   [
     "inference",
-    (ctx) =>
-      createInferenceStage({
+    (ctx) => {
+      ctx.servesModels = true;
+      return createInferenceStage({
         features: STAGE_FEATURES,
         featureSets: STAGE_FEATURE_SETS,
         registry: ctx.models(),
         settings: ctx.options.inference,
         preCheck: createRuleGate(ctx.scoringPolicy()),
         logger: ctx.deps.logger,
-      }),
+      });
+    },
   ],
   [
     "scoring",
