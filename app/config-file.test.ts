@@ -194,6 +194,7 @@ describe("following the configuration file", () => {
       inference: config.inference,
     });
     const live = shared.scoringPolicy();
+    buildStage("inference", shared); // inference settings concern a process that serves models
     shared.watchConfig(path, { intervalMs: 10 });
     try {
       expect(shared.configStatus()).toEqual({ file: path, policyVersion: "1" });

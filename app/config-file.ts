@@ -5,7 +5,7 @@
  * Validated at start-up; every error names the file and the setting. Connections stay in the
  * environment (KAFKA_BROKERS etc.), as in the rest of Verdict. While a stage runs, watchStageConfig
  * notices edits of the file (a Kubernetes ConfigMap update included): the scoring section applies
- * hot (app/stages.ts), an invalid file is refused and the running configuration kept.
+ * hot (app/config-reload.ts), an invalid file is refused and the running configuration kept.
  *
  *   scoring:                      # consumers/scoring/README.md, "Policy options"
  *     fraud:

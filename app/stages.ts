@@ -5,7 +5,6 @@
  * rules pre-check in inference and the decisions in scoring read the same policy, replaced in place
  * when the configuration file it came from changes).
  */
-import { isDeepStrictEqual } from "node:util";
 import {
   createFeatureStage,
   FEATURE_SET,
@@ -18,11 +17,8 @@ import {
 } from "../consumers/features/index.ts";
 import {
   createInferenceStage,
-  type InferenceSettings,
   type InferenceSettingsInput,
   ModelRegistry,
-  type ModelSlotSettings,
-  parseInferenceSettings,
 } from "../consumers/inference/index.ts";
 import { createIngestStage, memoryDedupe, redisDedupe } from "../consumers/ingest/index.ts";
 import type { Stage } from "../consumers/runtime/index.ts";
@@ -30,15 +26,15 @@ import {
   createRuleGate,
   createScoringStage,
   LivePolicy,
-  parseScoringPolicy,
   registryCatalog,
   type ScoringPolicyInput,
 } from "../consumers/scoring/index.ts";
-import { errorMessage, VerdictError } from "../lib/errors/index.ts";
+import { VerdictError } from "../lib/errors/index.ts";
 import { packagePath } from "../lib/paths/index.ts";
 import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
 import { TOPIC_PREFIX } from "../topology/index.ts";
-import { type StageConfig, watchStageConfig } from "./config-file.ts";
+import { watchStageConfig } from "./config-file.ts";
+import { ConfigReloader } from "./config-reload.ts";
 import type { AppDeps } from "./deps.ts";
 
 export const MODELS_DIR = packagePath("models");
@@ -70,12 +66,9 @@ export class StageContext {
   private registry?: ModelRegistry;
   private policy?: LivePolicy;
   private watch?: { close(): void };
-  private status: ConfigStatus = {};
-  /** The inference settings the stages started with, and the file's latest (whose rollouts applied). */
-  private inference?: { started: InferenceSettings; latest: InferenceSettings };
+  private reloader?: ConfigReloader;
   /** Set when an inference stage is built here: only then do the file's rollouts concern this process. */
   servesModels = false;
-  private applying: Promise<void> = Promise.resolve();
 
   constructor(
     readonly deps: AppDeps,
@@ -111,109 +104,37 @@ export class StageContext {
   }
 
   /**
-   * Follows the configuration file the stages were built from: an edited scoring section replaces
-   * the policy from the next record (no restart); an edited rollout of a served model (its canary,
-   * its shadow versions) applies as `verdict models canary|shadow` would; other inference settings
-   * are reported, and apply at the next start; a file that cannot be read or is invalid is refused,
-   * the running configuration kept. `verdict_config_last_reload_successful` says how it went.
+   * Follows the configuration file the stages were built from (app/config-reload.ts): the scoring
+   * policy and served models' canary and shadow versions apply while the stages run; the rest of
+   * the inference settings at the next start; an invalid file is refused, the running one kept.
    */
   watchConfig(file: string, options: { intervalMs?: number } = {}): void {
-    const logger = this.deps.logger.child({ component: "config", file });
     this.watch?.close();
-    this.status = { file };
+    const reloader = new ConfigReloader({
+      file,
+      policy: this.scoringPolicy(),
+      inference: this.options.inference,
+      registry: () => (this.servesModels ? this.models() : undefined),
+      logger: this.deps.logger,
+    });
+    this.reloader = reloader;
     this.watch = watchStageConfig(
       file,
-      {
-        onChange: (config) => {
-          // One change at a time: a rollout loads model files, and the next edit waits for it.
-          this.applying = this.applying
-            .then(() => this.applyConfig(config, logger))
-            .catch((err: unknown) => {
-              this.status = { ...this.status, lastReload: { successful: false, at: Date.now() } };
-              logger.error({ err: errorMessage(err) }, "configuration file change not applied");
-            });
-        },
-        onInvalid: (err) => {
-          this.status = { ...this.status, lastReload: { successful: false, at: Date.now() } };
-          logger.error(
-            { err: err.message },
-            "configuration file changed but is refused: the stages keep the configuration they run with; fix the file to apply it",
-          );
-        },
-      },
+      { onChange: (config) => reloader.changed(config), onInvalid: (err) => reloader.refused(err) },
       options,
     );
   }
 
   /** What the config gauges report (observability/metrics/config-gauges.ts). */
   configStatus(): ConfigStatus & { policyVersion: string } {
-    return { ...this.status, policyVersion: this.scoringPolicy().current.version };
-  }
-
-  private async applyConfig(config: StageConfig, logger: AppDeps["logger"]): Promise<void> {
-    const live = this.scoringPolicy();
-    const before = live.current;
-    const next = parseScoringPolicy(config.scoring);
-    if (!isDeepStrictEqual(next, before)) {
-      live.replace(next);
-      logger.info(
-        { from: before.version, to: next.version },
-        "scoring policy reloaded: it decides from the next record",
-      );
-      if (next.version === before.version) {
-        logger.warn(
-          { version: next.version },
-          "the scoring policy changed but scoring.version did not: rule-decided verdicts cannot tell the two apart; give the new policy a new version",
-        );
-      }
-    }
-    await this.applyInference(config, logger);
-    this.status = {
-      ...this.status,
-      lastReload: { successful: true, at: Date.now() },
-      lastSuccessAt: Date.now(),
-    };
-  }
-
-  /** Rollouts (canary, shadow) of the models the stages serve apply now; the rest is reported. */
-  private async applyInference(config: StageConfig, logger: AppDeps["logger"]): Promise<void> {
-    const started = parseInferenceSettings(this.options.inference);
-    this.inference ??= { started, latest: started };
-    const next = parseInferenceSettings(config.inference);
-    if (!isDeepStrictEqual(withoutRollouts(next), withoutRollouts(this.inference.started))) {
-      logger.warn(
-        "inference settings in the configuration file differ from those the stages started with, beyond canary and shadow versions: they apply at the next start (restart the stages; `verdict models activate` switches versions without one)",
-      );
-    }
-    if (!this.servesModels) return;
-    for (const [domain, slot] of Object.entries(next.models) as [Domain, ModelSlotSettings][]) {
-      const served = this.inference.started.models[domain];
-      const before = this.inference.latest.models[domain];
-      if (served?.name !== slot.name) continue; // not served under this name: at the next start
-      if (before && isDeepStrictEqual(rolloutOf(before), rolloutOf(slot))) continue;
-      await this.models().setRollout(slot.name, rolloutOf(slot)); // refuses versions it cannot load
-      logger.info({ model: slot.name, ...rolloutOf(slot) }, "model rollout set from the configuration file");
-    }
-    this.inference.latest = next;
+    return this.reloader?.status() ?? { policyVersion: this.scoringPolicy().current.version };
   }
 
   async close(): Promise<void> {
     this.watch?.close();
-    await this.applying;
+    await this.reloader?.settled();
     await this.store?.close();
   }
-}
-
-type Domain = keyof InferenceSettings["models"];
-
-/** A model's rollout as the registry holds it: its canary and shadow versions. */
-function rolloutOf(slot: ModelSlotSettings) {
-  return { ...(slot.canary ? { canary: slot.canary } : {}), shadow: slot.shadow };
-}
-
-function withoutRollouts(settings: InferenceSettings) {
-  const models = Object.entries(settings.models).map(([d, { canary: _c, shadow: _s, ...slot }]) => [d, slot]);
-  return { ...settings, models: Object.fromEntries(models) };
 }
 
 type Builder = (ctx: StageContext) => Stage;
