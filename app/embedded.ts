@@ -15,6 +15,7 @@ import {
   type HttpOptions,
   type Observability,
 } from "../observability/index.ts";
+import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
 import {
   interleave,
   type Publishable,
@@ -79,6 +80,8 @@ export interface EmbeddedRun {
   simulatorDone: Promise<number>;
   /** Rejects if the pipeline dies. */
   done: Promise<void>;
+  /** The configuration file followed (none without one), the deciding policy version, the last change. */
+  config(): ConfigStatus;
   stop(): Promise<void>;
 }
 
@@ -193,6 +196,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     labelsPublished: () => labels,
     simulatorDone,
     done: runner.done,
+    config: () => shared.configStatus(),
     async stop() {
       abort.abort();
       await simulatorDone.catch(() => 0);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LATEST, PipelineMonitor } from "../app/monitor.ts";
 import type { AvroCodec } from "../schemas/codec/index.ts";
 import type { FraudVerdict, ModerationVerdict } from "../schemas/generated/types.ts";
-import { renderPanel, summaryLine } from "./display.ts";
+import { configState, renderPanel, summaryLine } from "./display.ts";
 
 type Decision = FraudVerdict["decision"] | ModerationVerdict["decision"];
 const verdict = (decision: Decision, reasons: string[], score: number | null = 0.01) => ({
@@ -59,5 +59,32 @@ describe("the embedded default's live numbers", () => {
     monitor.observe("fraud", "c1", verdict("APPROVE", []), 1);
     const panel = renderPanel(monitor.snapshot(), 1, 1, "cpu (1)");
     expect(panel).toContain("latest flagged (review, decline, block)\n    none yet");
+  });
+
+  it("say which scoring policy decides and how the last edit of the followed file went", () => {
+    expect(configState({ policyVersion: "1" })).toBeUndefined(); // no file: nothing to say
+    const file = "/etc/verdict/verdict.yaml";
+    expect(configState({ file, policyVersion: "1" })).toBe(
+      "scoring policy 1 from verdict.yaml (followed; no change since start)",
+    );
+    const at = Date.parse("2026-11-22T10:32:01Z");
+    expect(
+      configState({ file, policyVersion: "2", lastReload: { successful: true, at }, lastSuccessAt: at }),
+    ).toBe("scoring policy 2 from verdict.yaml (followed; last change applied 10:32:01 UTC)");
+    const refused = configState({
+      file,
+      policyVersion: "2",
+      lastReload: { successful: false, at: at + 5000 },
+    });
+    expect(refused).toContain("last change REFUSED 10:32:06 UTC");
+    const panel = renderPanel(
+      new PipelineMonitor({} as Kafka, {} as AvroCodec).snapshot(),
+      0,
+      1,
+      "cpu",
+      undefined,
+      refused,
+    );
+    expect(panel).toContain(`  config: ${refused}`);
   });
 });

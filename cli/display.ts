@@ -1,5 +1,7 @@
 /** Renders the monitor's numbers for a terminal: a redrawn panel on a TTY, a line at a time otherwise. */
+import { basename } from "node:path";
 import type { MonitorSnapshot, RecentVerdict } from "../app/monitor.ts";
+import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
 
 const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 
@@ -26,12 +28,26 @@ function verdictLine(v: RecentVerdict, reasons: number): string {
   return `    ${v.domain.padEnd(10)} ${v.key.slice(0, 12).padEnd(12)} ${v.decision.padEnd(8)} ${score.padStart(6)}  ${v.model.padEnd(24)} ${v.reasons.slice(0, reasons).join("; ").slice(0, 100)}`;
 }
 
+/** The followed configuration file in a few words (none when the run has no file). */
+export function configState(c: ConfigStatus): string | undefined {
+  if (!c.file) return undefined;
+  const at = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+  const last = c.lastReload;
+  const change = !last
+    ? "no change since start"
+    : last.successful
+      ? `last change applied ${at(last.at)}`
+      : `last change REFUSED ${at(last.at)}, see the log; running the one applied before`;
+  return `scoring policy ${c.policyVersion ?? "?"} from ${basename(c.file)} (followed; ${change})`;
+}
+
 export function renderPanel(
   s: MonitorSnapshot,
   published: number | string,
   elapsedS: number,
   providers: string,
   drift?: string,
+  config?: string,
 ): string {
   const lines = [
     "\x1b[1mVerdict\x1b[0m — embedded pipeline (ingest → features → inference → scoring), Ctrl-C to stop",
@@ -40,6 +56,7 @@ export function renderPanel(
     `  event age at verdict (last 10 s): p50 ${ms(s.latency.p50)}  p95 ${ms(s.latency.p95)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
     `  providers: ${providers}`,
     ...(drift ? [`  drift: ${drift}`] : []),
+    ...(config ? [`  config: ${config}`] : []),
     "",
     "  decisions",
   ];

@@ -4,7 +4,7 @@ import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli/index.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
 import { type CliContext, warnIfKafkajsUnpatched } from "../context.ts";
-import { renderPanel, summaryLine } from "../display.ts";
+import { configState, renderPanel, summaryLine } from "../display.ts";
 import { onShutdownSignal } from "../signals.ts";
 
 export function runCommand(program: Command, ctx: CliContext): void {
@@ -107,6 +107,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
         return stopping;
       };
       let ticks = 0;
+      let reloadSeen = run.config().lastReload?.at;
       const timer = setInterval(() => {
         const elapsed = (Date.now() - started) / 1000;
         const s = run.monitor.snapshot();
@@ -115,11 +116,17 @@ export function runCommand(program: Command, ctx: CliContext): void {
           .join(", ");
         const url = run.observability.server?.url();
         const links = url ? `\n  dashboard ${url}/dashboard   metrics ${url}/metrics\n` : "";
+        const config = run.config();
         if (tty)
           process.stdout.write(
-            renderPanel(s, published(), elapsed, providers || "—", driftState(run)) + links,
+            renderPanel(s, published(), elapsed, providers || "—", driftState(run), configState(config)) +
+              links,
           );
-        else if (ticks % 5 === 0) ctx.print(summaryLine(s, published(), elapsed, driftState(run)));
+        else {
+          if (config.lastReload?.at !== reloadSeen) ctx.print(`config: ${configState(config)}`);
+          if (ticks % 5 === 0) ctx.print(summaryLine(s, published(), elapsed, driftState(run)));
+        }
+        reloadSeen = config.lastReload?.at;
         ticks++;
         if (opts.duration > 0 && elapsed >= opts.duration) void stop(0);
       }, 1000);
