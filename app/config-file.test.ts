@@ -92,8 +92,11 @@ describe("stage configuration file", () => {
     const b = file("b.yaml", "scoring: { version: b }");
     expect(stageConfig(undefined, {})).toBeUndefined();
     expect(stageConfig(undefined, { VERDICT_CONFIG: " " })).toBeUndefined();
-    expect(stageConfig(undefined, { VERDICT_CONFIG: b })?.scoring?.version).toBe("b");
-    expect(stageConfig(a, { VERDICT_CONFIG: b })?.scoring?.version).toBe("a");
+    expect(stageConfig(undefined, { VERDICT_CONFIG: b })?.config.scoring?.version).toBe("b");
+    expect(stageConfig(a, { VERDICT_CONFIG: b })).toMatchObject({
+      file: a,
+      config: { scoring: { version: "a" } },
+    });
   });
 
   it("refuses mistakes with the file's name and the setting, before anything connects", () => {

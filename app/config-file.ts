@@ -31,14 +31,17 @@ export interface StageConfig {
 const SECTIONS = ["scoring", "inference"] as const;
 
 /** The file a command reads: the flag's, else VERDICT_CONFIG's, else none (the defaults). */
-export function configPath(flag: string | undefined, env = process.env): string | undefined {
+function configPath(flag: string | undefined, env = process.env): string | undefined {
   return flag ?? (env.VERDICT_CONFIG?.trim() || undefined);
 }
 
-/** The configuration a command runs with: configPath's file, validated, else none (the defaults). */
-export function stageConfig(flag: string | undefined, env = process.env): StageConfig | undefined {
-  const path = configPath(flag, env);
-  return path ? loadStageConfig(path, env) : undefined;
+/** The configuration a command runs with, and its file: configPath's, validated, else none (the defaults). */
+export function stageConfig(
+  flag: string | undefined,
+  env = process.env,
+): { file: string; config: StageConfig } | undefined {
+  const file = configPath(flag, env);
+  return file ? { file, config: loadStageConfig(file, env) } : undefined;
 }
 
 /** Reads and validates a stage configuration file. */

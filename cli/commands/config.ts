@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { configPath, stageConfig } from "../../app/config-file.ts";
+import { stageConfig } from "../../app/config-file.ts";
 import { defaultModelsDir } from "../../app/stages.ts";
 import { parseInferenceSettings } from "../../consumers/inference/index.ts";
 import { parseScoringPolicy } from "../../consumers/scoring/index.ts";
@@ -15,10 +15,11 @@ export function effectiveSettings(
   file: string | undefined,
   env: Record<string, string | undefined> = process.env,
 ): { file: string | null; modelsDir: string; scoring: unknown; inference: unknown } {
-  const config = stageConfig(file, env);
+  const loaded = stageConfig(file, env);
+  const config = loaded?.config;
   const { registry: _unused, ...inference } = parseInferenceSettings(config?.inference, env);
   return {
-    file: configPath(file, env) ?? null,
+    file: loaded?.file ?? null,
     modelsDir: defaultModelsDir(env),
     scoring: parseScoringPolicy(config?.scoring),
     inference,

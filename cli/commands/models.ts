@@ -47,7 +47,7 @@ async function live(url: string, path: string, init: RequestInit = {}): Promise<
  * are made once per command.
  */
 function versionChecker(ctx: CliContext, reg: ModelRegistry, configFile: string | undefined) {
-  const settings = parseInferenceSettings(stageConfig(configFile)?.inference);
+  const settings = parseInferenceSettings(stageConfig(configFile)?.config.inference);
   const runtime = onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
   return async (name: string, version: string): Promise<VersionCheck> =>
     checkModelVersion(await reg.load(name, version), {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { configPath, stageConfig } from "../../app/config-file.ts";
+import { stageConfig } from "../../app/config-file.ts";
 import { type EmbeddedRun, startEmbedded } from "../../app/embedded.ts";
 import { deliveryOption, nonNegative, nonNegativeInt, port } from "../../lib/cli/index.ts";
 import { httpOptionsFromEnv } from "../../observability/index.ts";
@@ -37,7 +37,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .action(async (opts) => {
       const started = Date.now();
       warnIfKafkajsUnpatched(ctx.logger);
-      const config = stageConfig(opts.config);
+      const loaded = stageConfig(opts.config);
       const tty = process.stdout.isTTY;
       // Ctrl-C while the local stack and the pipeline start: the JVMs this run spawned must not be
       // left running, so the start finishes (the stack then knows what it started) and everything
@@ -65,8 +65,8 @@ export function runCommand(program: Command, ctx: CliContext): void {
         delivery: opts.delivery,
         seed: opts.seed,
         auditTopics: opts.auditTopics === true,
-        config,
-        configFile: configPath(opts.config),
+        config: loaded?.config,
+        configFile: loaded?.file,
         print: ctx.print,
         logger: ctx.logger,
         http:

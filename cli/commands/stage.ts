@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { configPath, stageConfig } from "../../app/config-file.ts";
+import { stageConfig } from "../../app/config-file.ts";
 import { buildStage, StageContext, stageNames } from "../../app/stages.ts";
 import { describeServing } from "../../consumers/inference/index.ts";
 import { createStageRunner, fuse } from "../../consumers/runtime/index.ts";
@@ -72,7 +72,8 @@ export function stageCommand(program: Command, ctx: CliContext): void {
           "--audit-topics needs --fused: split stages publish every output to its topic anyway",
         );
       }
-      const config = stageConfig(opts.config);
+      const loaded = stageConfig(opts.config);
+      const config = loaded?.config;
       const deps = ctx.deps();
       warnIfKafkajsUnpatched(ctx.logger);
       const shared = new StageContext(deps, {
@@ -80,8 +81,7 @@ export function stageCommand(program: Command, ctx: CliContext): void {
         policy: config?.scoring,
         inference: config?.inference,
       });
-      const file = configPath(opts.config);
-      if (file) shared.watchConfig(file);
+      if (loaded) shared.watchConfig(loaded.file);
       const http = httpOptionsFromEnv();
       const observability = createObservability(deps, {
         config: () => shared.configStatus(),
