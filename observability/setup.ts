@@ -141,6 +141,7 @@ export function createObservability(deps: AppDeps, options: ObservabilityOptions
       driftThreshold: driftOptions.alertThreshold,
       webhooks: webhooks?.endpoints() ?? [],
       models: modelRows(),
+      config: options.config?.(),
       ready: lastReadiness,
     }),
   });

@@ -210,6 +210,7 @@ describe("embedded default: metrics and dashboard", () => {
         expect(await page.locator("#models").textContent()).toMatch(
           /fraud active\s*\S+@\d+\.\d+\.\d+ on [a-z]+/,
         );
+        expect(await page.locator("#models").textContent()).toContain("scoring policy1"); // no file: the version alone
         expect(errors).toEqual([]);
         expect(external).toEqual([]);
       } finally {
