@@ -31,7 +31,7 @@ describe("stage configuration file", () => {
     expect(example.inference?.batching?.maxQueueSize).toBe(4096);
   });
 
-  it("the Kubernetes manifests give inference and scoring the same valid file", () => {
+  it("the Kubernetes manifests give inference and scoring the same valid file, updated in place", () => {
     const docs = (name: string) =>
       parseAllDocuments(readFileSync(packagePath(`infra/k8s/${name}`), "utf8")).map((d) => d.toJS());
     const [configMap] = docs("stage-config.yaml");
@@ -49,6 +49,8 @@ describe("stage configuration file", () => {
         env.VERDICT_CONFIG?.startsWith(m.mountPath),
       );
       expect(mount, stage).toBeDefined();
+      // A subPath mount never sees ConfigMap updates, and the stages follow the file while they run.
+      expect(mount.subPath, stage).toBeUndefined();
       const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
       expect(volume.configMap.name, stage).toBe(configMap.metadata.name);
       expect(env.VERDICT_CONFIG, stage).toBe(`${mount.mountPath}/verdict.yaml`);
