@@ -115,5 +115,5 @@ describe("verdict's output streams", () => {
     expect(stdout.split("\n")[0]).toBe("fraud-lr@1.1.0: ok, a running inference stage would load it");
     expect(stdout).not.toContain('"level"');
     expect(stderr).toMatch(/provider cuda unavailable .*falling back to cpu/);
-  });
+  }, 20_000); // a fresh process through tsx, and an ONNX worker thread, as the stage has: seconds on a cold cache
 });

@@ -4,8 +4,8 @@ import { defaultModelsDir, STAGE_FEATURE_SETS, STAGE_FEATURES } from "../../app/
 import {
   checkModelVersion,
   ModelRegistry,
-  onnxRuntime,
   parseInferenceSettings,
+  stageRuntime,
   type VersionCheck,
 } from "../../consumers/inference/index.ts";
 import { percent } from "../../lib/cli/index.ts";
@@ -41,22 +41,34 @@ async function live(url: string, path: string, init: RequestInit = {}): Promise<
   return body;
 }
 
+type VersionChecker = (name: string, version: string) => Promise<VersionCheck>;
+
 /**
- * Loads name@version as the inference stage would, with the same settings: the configuration
- * file's (`--config`, VERDICT_CONFIG), then the environment's (VERDICT_EP, …); settings and runtime
- * are made once per command.
+ * Runs `use` with a checker that loads name@version as the inference stage would, with the same
+ * settings (the configuration file's, `--config` or VERDICT_CONFIG, then the environment's:
+ * VERDICT_EP, …) and the same runtime: its ONNX worker threads (`workers`, default 1), ended after.
  */
-function versionChecker(ctx: CliContext, reg: ModelRegistry, configFile: string | undefined) {
+async function withVersionChecker<T>(
+  ctx: CliContext,
+  reg: ModelRegistry,
+  configFile: string | undefined,
+  use: (check: VersionChecker) => Promise<T>,
+): Promise<T> {
   const settings = parseInferenceSettings(stageConfig(configFile)?.config.inference);
-  const runtime = onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
-  return async (name: string, version: string): Promise<VersionCheck> =>
-    checkModelVersion(await reg.load(name, version), {
-      runtime,
-      settings,
-      features: STAGE_FEATURES,
-      featureSets: STAGE_FEATURE_SETS,
-      logger: ctx.logger,
-    });
+  const runtime = stageRuntime(settings);
+  try {
+    return await use(async (name, version) =>
+      checkModelVersion(await reg.load(name, version), {
+        runtime,
+        settings,
+        features: STAGE_FEATURES,
+        featureSets: STAGE_FEATURE_SETS,
+        logger: ctx.logger,
+      }),
+    );
+  } finally {
+    await runtime.close();
+  }
 }
 
 function report(c: VersionCheck): string[] {
@@ -129,24 +141,26 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
     .option(...configOption)
     .action(async (name: string | undefined, version: string | undefined, opts) => {
       const reg = registry(ctx, opts.dir);
-      const check = versionChecker(ctx, reg, opts.config);
       if (name) {
         const v = version ?? (await reg.activeVersion(name));
-        for (const line of report(await check(name, v))) ctx.print(line);
+        const checked = await withVersionChecker(ctx, reg, opts.config, (check) => check(name, v));
+        for (const line of report(checked)) ctx.print(line);
         return;
       }
       // Every model: report each, then fail once, naming the versions a stage would refuse.
       const refused: string[] = [];
-      for (const model of await reg.listModels()) {
-        const v = await reg.activeVersion(model);
-        try {
-          for (const line of report(await check(model, v))) ctx.print(line);
-        } catch (err) {
-          refused.push(`${model}@${v}`);
-          ctx.print(`${model}@${v}: refused`);
-          for (const line of errorMessage(err).split("\n")) ctx.print(`  ${line}`);
+      await withVersionChecker(ctx, reg, opts.config, async (check) => {
+        for (const model of await reg.listModels()) {
+          const v = await reg.activeVersion(model);
+          try {
+            for (const line of report(await check(model, v))) ctx.print(line);
+          } catch (err) {
+            refused.push(`${model}@${v}`);
+            ctx.print(`${model}@${v}: refused`);
+            for (const line of errorMessage(err).split("\n")) ctx.print(`  ${line}`);
+          }
         }
-      }
+      });
       if (refused.length > 0) {
         throw new VerdictError(
           "VERDICT_ERR_MODEL_INVALID",
@@ -169,7 +183,7 @@ export function modelsCommand(program: Command, ctx: CliContext): void {
       const reg = registry(ctx, opts.dir);
       const previous = await reg.activeVersion(name).catch(() => undefined);
       // What the running stages would refuse is refused here, before ACTIVE changes.
-      if (opts.check) await versionChecker(ctx, reg, opts.config)(name, version);
+      if (opts.check) await withVersionChecker(ctx, reg, opts.config, (check) => check(name, version));
       await reg.activate(name, version);
       ctx.print(`${name}: active version ${version}${previous ? ` (was ${previous})` : ""}`);
     });

@@ -11,6 +11,7 @@ export {
   type SlotStatus,
   servingSlots,
   servingVersions,
+  stageRuntime,
 } from "./inference.ts";
 export { checkModelVersion, loadVersion, type VersionCheck, type VersionLoadContext } from "./load.ts";
 export { inCanary, keyHash, ModelSlot, type SlotScores } from "./model-slot.ts";

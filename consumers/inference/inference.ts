@@ -153,14 +153,22 @@ function timingsOf(r: RowScore, inputAgeMs: number, started: number): Record<str
   };
 }
 
+/**
+ * The model runtime a stage with these settings runs: onnxruntime-node in `workers` worker threads,
+ * or on the calling thread when 0. `close` ends the workers (a no-op in-process).
+ */
+export function stageRuntime(settings: InferenceSettings): ClosableModelRuntime {
+  if (settings.workers > 0) {
+    return onnxWorkerRuntime({ workers: settings.workers, providerPrecheck: settings.webgpuPrecheck });
+  }
+  return Object.assign(onnxRuntime({ providerPrecheck: settings.webgpuPrecheck }), { close: async () => {} });
+}
+
 export function createInferenceStage(deps: InferenceDeps): InferenceStage {
   const settings = parseInferenceSettings(deps.settings, deps.env);
   const logger = (deps.logger ?? silentLogger()).child({ stage: "inference" });
-  const ownRuntime: ClosableModelRuntime | undefined =
-    !deps.runtime && settings.workers > 0
-      ? onnxWorkerRuntime({ workers: settings.workers, providerPrecheck: settings.webgpuPrecheck })
-      : undefined;
-  const runtime = deps.runtime ?? ownRuntime ?? onnxRuntime({ providerPrecheck: settings.webgpuPrecheck });
+  const ownRuntime = deps.runtime ? undefined : stageRuntime(settings);
+  const runtime = deps.runtime ?? ownRuntime!;
   const ownRegistry = !deps.registry;
   const registry =
     deps.registry ??

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { stageRuntime } from "../inference.ts";
+import { parseInferenceSettings } from "../options.ts";
 import type { TensorValue } from "../types.ts";
 import { onnxRuntime } from "./onnx-runtime.ts";
 import { type ClosableModelRuntime, onnxWorkerRuntime } from "./onnx-worker-runtime.ts";
@@ -88,5 +90,16 @@ describe("ONNX Runtime in a worker thread", () => {
 
   it("refuses a worker count that is not a positive integer", () => {
     expect(() => onnxWorkerRuntime({ workers: 0 })).toThrow(/workers must be an integer >= 1/);
+  });
+});
+
+describe("the runtime a stage's settings name", () => {
+  it("is worker threads, or the calling thread with workers 0 (as the stage and `verdict models check` run)", async () => {
+    const threads = stageRuntime(parseInferenceSettings({ workers: 2 }, {}));
+    expect(threads.name).toBe("onnxruntime-node (2 worker threads)");
+    await threads.close();
+    const inline = stageRuntime(parseInferenceSettings({ workers: 0 }, {}));
+    expect(inline.name).toMatch(/^onnxruntime-node \d/);
+    await inline.close();
   });
 });
