@@ -2,7 +2,8 @@
  * Policy as configuration, live: a fused pipeline follows its configuration file while it runs.
  * Mid-stream, an invalid edit is refused (the running policy stays), then a valid one (a new
  * amount limit under a new policy version) decides every later transaction, with no restart,
- * nothing lost or duplicated, and per-key order kept.
+ * nothing lost or duplicated, and per-key order kept. Then `verdict config backtest` decides the
+ * verdicts again: unchanged under their own thresholds, moved as a candidate's thresholds say.
  */
 import { vi } from "vitest";
 
@@ -12,14 +13,16 @@ vi.hoisted(() => {
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStageConfig } from "../app/config-file.ts";
 import { buildStage, PIPELINE, StageContext } from "../app/stages.ts";
 import { fuse } from "../consumers/runtime/index.ts";
+import type { BacktestReport } from "../consumers/scoring/index.ts";
 import { eventually } from "../lib/retry/index.ts";
 import { TOPICS } from "../topology/index.ts";
 import { testDeps } from "./support/app.ts";
+import { spawnVerdict } from "./support/child.ts";
 import { checkVerdicts, collectVerdicts, publishWorkload } from "./support/e2e.ts";
 import { pipelineSuite, readDecoded, waitForCount } from "./support/pipeline.ts";
 
@@ -96,5 +99,37 @@ describe("configuration file, followed while the pipeline runs", () => {
     }
     // Posts are untouched by the fraud rules: all decided, none by the fraud rule set.
     expect(verdicts.moderation).toHaveLength(published.posts.size);
+
+    // `verdict config backtest`: the verdicts' own policy would change none of them; a candidate
+    // with other thresholds moves exactly the model-decided ones its thresholds move.
+    const modelDecided = verdicts.fraud.filter((v) => v.value.model.provider !== "rules");
+    const backtest = async (file: string) => {
+      const child = spawnVerdict(["config", "backtest", file, "--json"]);
+      const code = await new Promise<number | null>((resolve) => child.process.once("exit", resolve));
+      expect(code, child.output()).toBe(0);
+      return JSON.parse(child.output().slice(child.output().indexOf("{"))) as BacktestReport;
+    };
+    const same = await backtest(path); // limits-2: its rules differ, its thresholds (the models') not
+    expect(same.fraud).toMatchObject({
+      verdicts: verdicts.fraud.length,
+      byRules: verdicts.fraud.length - modelDecided.length,
+      redecided: modelDecided.length,
+      changed: 0,
+    });
+    expect(same.moderation).toMatchObject({ verdicts: verdicts.moderation.length, changed: 0 });
+    const candidate = join(dirname(path), "candidate.yaml");
+    writeFileSync(
+      candidate,
+      "scoring:\n  fraud: { useModelThresholds: false, thresholds: { review: 0.01, decline: 0.05 } }\n",
+    );
+    const moved = await backtest(candidate);
+    const expected: Record<string, number> = {};
+    for (const v of modelDecided) {
+      const s = v.value.score!;
+      const would = s >= 0.05 ? "DECLINE" : s >= 0.01 ? "REVIEW" : "APPROVE";
+      expected[`${v.value.decision}→${would}`] = (expected[`${v.value.decision}→${would}`] ?? 0) + 1;
+    }
+    expect(moved.fraud.transitions).toEqual(expected);
+    expect(moved.fraud.changed).toBeGreaterThan(0);
   }, 300_000);
 });

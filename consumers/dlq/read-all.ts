@@ -3,7 +3,8 @@
  * bounded scan, for tools (DLQ inspect, tail --from-beginning). Uses a throwaway consumer group that
  * never commits, so it leaves no trace in the cluster's offsets. The last offsets of a topic written
  * transactionally are commit markers that are never delivered, so the scan also ends after `idleMs`
- * without a new record once the group has joined.
+ * without a new record once the group has joined. `last` bounds the scan to each partition's most
+ * recent records (the consumer seeks there once it has joined).
  */
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
@@ -13,7 +14,7 @@ export async function readAll(
   kafka: Kafka,
   topic: string,
   onMessage: (partition: number, message: KafkaMessage) => Promise<void>,
-  options: { timeoutMs?: number; idleMs?: number } = {},
+  options: { timeoutMs?: number; idleMs?: number; last?: number } = {},
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -23,9 +24,12 @@ export async function readAll(
     initialDelayMs: 200,
   }).finally(() => admin.disconnect());
   const remaining = new Map<number, bigint>();
+  const starts = new Map<number, bigint>();
   for (const p of ends) {
     const high = BigInt(p.high);
-    const low = BigInt(p.low);
+    let low = BigInt(p.low);
+    if (options.last !== undefined && high - BigInt(options.last) > low) low = high - BigInt(options.last);
+    starts.set(p.partition, low);
     if (high > low) remaining.set(p.partition, high);
   }
   if (remaining.size === 0) return;
@@ -49,7 +53,14 @@ export async function readAll(
         clearTimeout(idle);
         idle = setTimeout(finish, idleMs);
       };
-      consumer.on(consumer.events.GROUP_JOIN, armIdle);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        if (options.last !== undefined) {
+          for (const partition of remaining.keys()) {
+            consumer.seek({ topic, partition, offset: String(starts.get(partition)) });
+          }
+        }
+        armIdle();
+      });
       consumer
         .run({
           autoCommit: false,
@@ -57,8 +68,10 @@ export async function readAll(
             armIdle();
             const end = remaining.get(partition);
             if (end === undefined) return;
-            if (BigInt(message.offset) < end) await onMessage(partition, message);
-            if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+            const offset = BigInt(message.offset);
+            if (offset < (starts.get(partition) ?? 0n)) return; // fetched before the seek landed
+            if (offset < end) await onMessage(partition, message);
+            if (offset + 1n >= end) remaining.delete(partition);
             if (remaining.size === 0) finish();
           },
         })

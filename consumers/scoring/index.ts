@@ -1,3 +1,10 @@
+export {
+  type BacktestDomain,
+  type BacktestReport,
+  backtestPolicy,
+  type DomainBacktest,
+  type PastVerdict,
+} from "./backtest.ts";
 export { type ModelCatalog, type ModelInfo, registryCatalog } from "./catalog.ts";
 export { type ExplainOptions, unusualFeatures } from "./explain.ts";
 export { LivePolicy, livePolicy } from "./live-policy.ts";

@@ -3,28 +3,12 @@ import type { Scored } from "../../schemas/generated/types.ts";
 import type { ModelInfo } from "./catalog.ts";
 import { parseScoringPolicy } from "./options.ts";
 import { decideFraud, decideModeration } from "./policy.ts";
+import { scoredRecord, TEST_MODEL } from "./testing/scored.ts";
 
 const policy = parseScoringPolicy({});
-const model = { name: "fraud-mlp", version: "1.0.0", provider: "cpu" };
+const model = TEST_MODEL;
 const rules = { name: "fraud-rules", version: "1", provider: "rules" };
-
-function scored(extra: Partial<Scored>): Scored {
-  return {
-    eventId: "e1",
-    domain: "FRAUD",
-    subjectId: "t1",
-    key: "c1",
-    occurredAt: 0,
-    score: 0,
-    model,
-    features: {},
-    ruleHits: [],
-    timings: {},
-    contributions: {},
-    screen: null,
-    ...extra,
-  };
-}
+const scored = scoredRecord;
 
 const reference: ModelInfo["reference"] = {
   TX_AMOUNT: { mean: 50, std: 40 },
