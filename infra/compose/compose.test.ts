@@ -64,7 +64,7 @@ describe("docker-compose.yml", () => {
       expect(cli, `${name} runs the compiled dist/bin/verdict.js`).toBeGreaterThan(0);
       expect(known, `${name}: verdict ${s.command![cli + 1]}`).toContain(s.command![cli + 1]);
     }
-  });
+  }, 30_000); // imports the whole CLI (onnxruntime, KafkaJS…): seconds on a cold transform cache
 
   it("publishes ports on loopback only", () => {
     for (const [name, s] of Object.entries(services)) {
