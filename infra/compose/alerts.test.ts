@@ -54,6 +54,15 @@ describe("alerting rules", () => {
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
   });
 
+  it("name in their text only labels an aggregated expression keeps", () => {
+    for (const rule of rules.filter((r) => /\bby \(/.test(r.expr))) {
+      const kept = new Set([...rule.expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((m) => m[1]!.split(/,\s*/)));
+      const text = `${rule.annotations.summary} ${rule.annotations.description}`;
+      for (const m of text.matchAll(/\$labels\.(\w+)/g))
+        expect(kept, `${rule.alert}: ${m[1]}`).toContain(m[1]);
+    }
+  });
+
   it("are loaded by Prometheus in docker compose", () => {
     const prometheus = parse(read("infra/compose/prometheus.yml")) as { rule_files: string[] };
     expect(prometheus.rule_files).toContain("/etc/prometheus/alerts.yml");
