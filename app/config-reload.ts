@@ -14,7 +14,7 @@ import {
   type ModelSlotSettings,
   parseInferenceSettings,
 } from "../consumers/inference/index.ts";
-import { type LivePolicy, parseScoringPolicy } from "../consumers/scoring/index.ts";
+import type { LivePolicy } from "../consumers/scoring/index.ts";
 import { errorMessage, type VerdictError } from "../lib/errors/index.ts";
 import type { Logger } from "../lib/log/index.ts";
 import type { ConfigStatus } from "../observability/metrics/config-gauges.ts";
@@ -89,9 +89,8 @@ export class ConfigReloader {
   private async apply(config: StageConfig): Promise<void> {
     const { policy } = this.target;
     const before = policy.current;
-    const next = parseScoringPolicy(config.scoring);
+    const next = policy.replace(config.scoring); // an unchanged section swaps in an equal policy: harmless
     if (!isDeepStrictEqual(next, before)) {
-      policy.replace(next);
       this.logger.info(
         { from: before.version, to: next.version },
         "scoring policy reloaded: it decides from the next record",
